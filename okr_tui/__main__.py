@@ -1,0 +1,3 @@
+from okr_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Orchestration shared by the TUI and the CLI: fetch → report → plan → push → undo."""
