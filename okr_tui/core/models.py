@@ -178,6 +178,9 @@ class CpuReport:
     previous: dict[str, float] | None = None  # vo_key -> hours in the previous period
     previous_period: Period | None = None
     non_production: list[VoCpu] = field(default_factory=list)  # shown, excluded by default
+    portal_check: str | None = None  # why total differs from the portal Total (None = equal)
+    inconsistent: bool = False  # total differs from the portal Total beyond rounding
+    failed: bool = False  # the scope could not be fetched at all (reason in ``missing``)
 
     @property
     def complete(self) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 
 class PeriodError(ValueError):
@@ -101,7 +101,12 @@ class Period:
             month = Month.parse(m.group(1))
             return cls(month, month)
         if re.fullmatch(r"\d{4}\.\d{1,2}-(\d{4}\.)?\d{1,2}", t):
-            period, _legacy = cls.from_label(raw)
+            period, legacy = cls.from_label(t)
+            if legacy:
+                raise PeriodError(
+                    f"{raw!r} is ambiguous (its end month is before its start month); "
+                    f"write {period.label} for a period crossing the year"
+                )
             return period
         raise PeriodError(
             f"{raw!r} is not a period; accepted forms: 2024-10..2024-12, 2024/10-2024/12, "
@@ -138,8 +143,7 @@ class Period:
         if self.start.year == self.end.year:
             return f"{self.start.year:04d}.{self.start.month:02d}-{self.end.month:02d}"
         return (
-            f"{self.start.year:04d}.{self.start.month:02d}-"
-            f"{self.end.year:04d}.{self.end.month:02d}"
+            f"{self.start.year:04d}.{self.start.month:02d}-{self.end.year:04d}.{self.end.month:02d}"
         )
 
     @property
@@ -179,7 +183,8 @@ def validate(period: Period, today: date, settling_days: int = 14) -> str | None
             f"period {period.label} ends in {period.end}, in the future (today is "
             f"{today.isoformat()}); choose months up to {current}"
         )
-    if period.end == current or (today - period.end.last_day()).days < settling_days:
+    ended = period.end.shift(1).first_day()  # the period ends at midnight starting this day
+    if period.end == current or (today - ended).days < settling_days:
         return f"data may still change — as of {today.isoformat()}"
     return None
 
@@ -212,4 +217,5 @@ def quick_picks(today: date) -> dict[str, Period]:
 
 
 def utc_today(now: datetime) -> date:
-    return now.date()
+    """The UTC date of ``now`` (a naive datetime is taken as UTC)."""
+    return (now.astimezone(timezone.utc) if now.tzinfo else now).date()

@@ -1,0 +1,286 @@
+"""The EGI Operations Portal (SPEC §3.2): VO list, users per VO (bulk form first, else one
+request per VO, concurrently), VO ID cards and the VO status report."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+import httpx
+
+from okr_tui.core.clock import Clock
+from okr_tui.core.models import (
+    Missing,
+    OperationsData,
+    Provenance,
+    VoCard,
+    VoInfo,
+    VoStatusGroup,
+    vo_key,
+)
+from okr_tui.core.periods import Month, Period
+from okr_tui.settings import Settings
+from okr_tui.sources.base import ProgressCallback, ProgressEvent, SourceError
+from okr_tui.sources.cache import ResponseCache, cached_fetch
+from okr_tui.sources.http import (
+    AUTH_HINT_OPERATIONS,
+    RetryCallback,
+    get_json,
+    make_client,
+    redact_url,
+)
+from okr_tui.sources.parsers import (
+    ParseError,
+    UserSeries,
+    parse_vo_card,
+    parse_vo_list,
+    parse_vo_report,
+    parse_vo_users,
+    read_bulk_vo_users,
+)
+
+HISTORY_START = Month(2020, 1)  # the portal has no users data before 2020
+ID_CARD_TTL = 24 * 3600.0
+BULK_REFUSED = "bulk form refused: "
+T = TypeVar("T")
+
+
+def users_query(period: Period, vo: str | None = None) -> str:
+    """The vo-users path+query: the whole history up to the end of ``period``."""
+    params = {"start_date": str(HISTORY_START), "end_date": str(period.end), "format": "json"}
+    if vo is not None:
+        params["vo"] = vo
+    return "egi-reports/vo-users?" + urlencode(params)
+
+
+def vo_report_query(period: Period) -> str:
+    """egi-reports/vo path+query; the end date is EXCLUSIVE (first day after the period)."""
+    start, end = period.start.first_day(), period.end.shift(1).first_day()
+    return f"egi-reports/vo?start_date={start}&end_date={end}&format=json"
+
+
+class OperationsPortal:
+    """Live Operations Portal source (httpx, X-API-Key header, cache, bounded concurrency)."""
+
+    api = "operations"
+
+    def __init__(
+        self,
+        settings: Settings,
+        cache: ResponseCache | None,
+        clock: Clock,
+        *,
+        client: httpx.AsyncClient | None = None,
+        on_retry: RetryCallback | None = None,
+    ) -> None:
+        self.settings, self.cache, self.clock = settings, cache, clock
+        self.base = settings.operations_url.rstrip("/") + "/"
+        key = settings.operations_api_key
+        headers = {"X-API-Key": key} if key else {}
+        self._client = client or make_client(settings, headers=headers)
+        self._headers = headers
+        self.on_retry = on_retry
+        self.requests = 0  # HTTP requests sent (cache hits excluded)
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._client.aclose()
+
+    def url(self, path: str) -> str:
+        """Absolute URL of a portal path (relative to ``operations_url``)."""
+        return self.base + path.lstrip("/")
+
+    async def _get(
+        self, path: str, ttl: float, parse: Callable[[Any], T], source: str
+    ) -> tuple[T, bool, Any]:
+        url = self.url(path)
+
+        async def fetch() -> Any:
+            self.requests += 1
+            return await get_json(
+                self._client,
+                url,
+                source=source,
+                settings=self.settings,
+                headers=self._headers,
+                on_retry=self.on_retry,
+                auth_hint=AUTH_HINT_OPERATIONS,
+            )
+
+        try:
+            return await cached_fetch(self.cache, url, ttl, fetch, parse, self.clock)
+        except ParseError as exc:
+            raise SourceError(source, redact_url(url), str(exc)) from None
+
+    def _ttl(self, period: Period | None) -> float:
+        if self.cache is None:
+            return 0.0
+        return self.cache.ttl_for(period, self.settings.settling_days)
+
+    # --- users --------------------------------------------------------------------------------
+    async def fetch(
+        self,
+        period: Period,
+        *,
+        vos: list[str] | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> OperationsData:
+        """vo-list, then users of ``vos`` (default: every VO of the list) for ``period``."""
+        list_url = redact_url(self.url("vo-list/json"))
+        before = self.requests
+        try:
+            infos, cached, at = await self._get(
+                "vo-list/json", self._ttl(None), parse_vo_list, "operations vo-list"
+            )
+        except SourceError as exc:
+            prov = Provenance(
+                "operations vo-list", self.api, list_url, self.clock.now(), requests=1
+            )
+            return OperationsData(
+                vos=[], users={}, missing=[Missing("users", None, str(exc))],
+                provenance=[prov], failed=True,
+            )  # fmt: skip
+        list_prov = Provenance(
+            "operations vo-list", self.api, list_url, at, cache=cached, rows=len(infos),
+            requests=self.requests - before,
+        )  # fmt: skip
+        targets = _targets(infos, vos)
+        users, missing, users_prov = await self._users(period, targets, progress)
+        return OperationsData(
+            vos=infos, users=users, missing=missing, provenance=[list_prov, users_prov]
+        )
+
+    async def _users(
+        self, period: Period, targets: list[str], progress: ProgressCallback | None
+    ) -> tuple[dict[str, dict[str, int]], list[Missing], Provenance]:
+        before = self.requests
+        bulk_path = users_query(period)
+        bulk_url = redact_url(self.url(bulk_path))
+        ttl = self._ttl(period)
+        if progress:
+            progress(ProgressEvent("users", 0, len(targets), "bulk vo-users"))
+        try:
+            bulk, cached, at = await self._get(
+                bulk_path, ttl, _accept_bulk, "operations vo-users (bulk)"
+            )
+        except SourceError as exc:
+            refused = exc.cause.startswith(BULK_REFUSED)
+            why = exc.cause[len(BULK_REFUSED) :] if refused else f"bulk request failed: {exc.cause}"
+        else:
+            wanted = {vo_key(t) for t in targets}
+            users = {
+                vo_key(name): series
+                for name, series in bulk.items()
+                if series is not None and vo_key(name) in wanted
+            }
+            if progress:
+                progress(ProgressEvent("users", len(targets), len(targets), "bulk vo-users"))
+            prov = Provenance(
+                "operations vo-users", self.api, bulk_url, at, cache=cached, rows=len(users),
+                detail="bulk", requests=self.requests - before,
+            )  # fmt: skip
+            return users, [], prov
+        return await self._users_per_vo(period, targets, progress, why, before)
+
+    async def _users_per_vo(
+        self,
+        period: Period,
+        targets: list[str],
+        progress: ProgressCallback | None,
+        why: str,
+        before: int,
+    ) -> tuple[dict[str, dict[str, int]], list[Missing], Provenance]:
+        semaphore = asyncio.Semaphore(max(1, self.settings.concurrency))
+        ttl = self._ttl(period)
+        users: dict[str, dict[str, int]] = {}
+        missing: list[Missing] = []
+        done = 0
+        all_cached = True
+        first_at = self.clock.now()
+
+        async def one(vo: str) -> None:
+            nonlocal done, all_cached, first_at
+            async with semaphore:
+                try:
+                    series, cached, at = await self._get(
+                        users_query(period, vo),
+                        ttl,
+                        lambda doc: parse_vo_users(doc, vo),
+                        f"operations vo-users {vo}",
+                    )
+                except SourceError as exc:
+                    missing.append(Missing("users", vo, str(exc)))
+                    all_cached = False
+                else:
+                    all_cached = all_cached and cached
+                    first_at = min(first_at, at)
+                    if series is not None:
+                        users[vo_key(vo)] = series
+            done += 1
+            if progress:
+                progress(ProgressEvent("users", done, len(targets), vo))
+
+        await run_all([one(vo) for vo in targets])
+        missing.sort(key=lambda m: vo_key(m.vo or ""))
+        prov = Provenance(
+            "operations vo-users", self.api, redact_url(self.url(users_query(period, "<vo>"))),
+            first_at, cache=bool(targets) and all_cached, rows=len(users),
+            detail=f"per-vo ({why})", requests=self.requests - before,
+        )  # fmt: skip
+        return users, missing, prov
+
+    # --- on demand ----------------------------------------------------------------------------
+    async def vo_card(self, vo: str) -> VoCard:
+        """The VO ID card (drill-down). Raises SourceError."""
+        path = f"vo-idcard/{quote(vo, safe='')}/json"
+        card, _cached, _at = await self._get(
+            path, ID_CARD_TTL, lambda doc: parse_vo_card(vo, doc), f"operations vo-idcard {vo}"
+        )
+        return card
+
+    async def vo_report(self, period: Period) -> tuple[list[VoStatusGroup], Provenance]:
+        """egi-reports/vo for ``period`` (end date exclusive). Raises SourceError."""
+        path = vo_report_query(period)
+        groups, cached, at = await self._get(
+            path, self._ttl(period), parse_vo_report, "operations egi-reports/vo"
+        )
+        prov = Provenance(
+            "operations egi-reports/vo", self.api, redact_url(self.url(path)), at,
+            cache=cached, rows=len(groups), requests=0 if cached else 1,
+        )  # fmt: skip
+        return groups, prov
+
+
+def _accept_bulk(doc: Any) -> dict[str, UserSeries | None]:
+    result = read_bulk_vo_users(doc)
+    if result.users is None:
+        raise ParseError(BULK_REFUSED + result.reason)
+    return result.users
+
+
+def _targets(infos: list[VoInfo], vos: list[str] | None) -> list[str]:
+    """VO names to query: the requested ones in portal spelling, or every listed VO."""
+    if vos is None:
+        return [info.name for info in infos]
+    known = {vo_key(info.name): info.name for info in infos}
+    out: list[str] = []
+    for vo in vos:
+        name = known.get(vo_key(vo), vo)
+        if name not in out:
+            out.append(name)
+    return out
+
+
+async def run_all(coros: list[Awaitable[None]]) -> None:
+    """Run ``coros`` concurrently; on cancellation or an unexpected error cancel the rest and
+    wait for them, so nothing keeps running in the background."""
+    tasks = [asyncio.ensure_future(c) for c in coros]
+    try:
+        await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

@@ -1,0 +1,36 @@
+"""Command palette provider: the actions that apply on the current screen, from its bindings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class ScreenActions(Provider):
+    """Offers every described binding active on the screen the palette was opened from."""
+
+    def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
+        seen: set[str] = set()
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if not binding.description or not active.enabled or binding.action in seen:
+                continue
+            if binding.action in ("command_palette", "quit"):
+                continue
+            seen.add(binding.action)
+            run = partial(self.app.run_action, binding.action, active.node)
+            label = self.app.get_key_display(binding) or key
+            yield binding.description, label, run
+
+    async def discover(self) -> Hits:
+        for name, key, run in self._commands():
+            yield DiscoveryHit(name, run, help=f"key: {key}")
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for name, key, run in self._commands():
+            score = matcher.match(name)
+            if score > 0:
+                yield Hit(score, matcher.highlight(name), run, help=f"key: {key}")

@@ -1,0 +1,76 @@
+"""The TUI's only door to the services: thin async/sync calls, error texts with a next step."""
+
+from __future__ import annotations
+
+from okr_tui.core.models import VoInfo
+from okr_tui.core.periods import Period, PeriodError
+from okr_tui.services.context import AppContext
+from okr_tui.settings import Settings
+from okr_tui.sheets.base import SheetError
+from okr_tui.sources.base import SourceError
+
+SERVICE_ERRORS: tuple[type[Exception], ...] = (SourceError, SheetError, OSError, ValueError)
+
+
+def explain(exc: BaseException) -> str:
+    """A one-line message for ``exc`` with what to do next (never a traceback, never a secret)."""
+    if isinstance(exc, SourceError):
+        hint = (
+            "check the API key in the settings (F2)"
+            if exc.status in (401, 403)
+            else "check the URL in the settings (F2) and the network, then retry"
+        )
+        return f"{exc} — {hint}"
+    if isinstance(exc, SheetError):
+        return f"{exc} — check the spreadsheet settings (F2) and that it is shared"
+    if isinstance(exc, PeriodError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def default_period(ctx: AppContext) -> Period:
+    """The period shown first: the demo quarter in demo mode, else the last complete quarter."""
+    from okr_tui.services.fetching import default_selection
+
+    return default_selection(ctx).period
+
+
+async def load_vo_list(ctx: AppContext) -> list[VoInfo]:
+    """The production VO list from the Operations Portal (vo-list only, no users)."""
+    from okr_tui.services.fetching import open_operations
+
+    ops = open_operations(ctx)
+    try:
+        got = await ops.fetch(default_period(ctx), vos=[])
+    finally:
+        await ops.aclose()
+    if got.failed:
+        reason = "; ".join(m.reason for m in got.missing) or "no answer"
+        raise SourceError("operations vo-list", ctx.settings.operations_url, reason)
+    return got.vos
+
+
+def save_exclusions(ctx: AppContext, excluded: list[str]) -> Settings:
+    """Remember ``excluded`` VOs in the config file; returns the new settings."""
+    from okr_tui.config import save_settings
+
+    return save_settings(ctx.paths, {"excluded_vos": sorted(excluded, key=str.casefold)})
+
+
+def sheet_users_history(ctx: AppContext, vo: str) -> dict[str, int | None]:
+    """Users of ``vo`` per period label from the users worksheet (blocking: call in a thread)."""
+    from okr_tui.core.models import vo_key
+    from okr_tui.services.sheet_ops import open_backend, sheet_history
+
+    history = sheet_history(ctx, open_backend(ctx))
+    return dict(history.users.get(vo_key(vo), {}))
+
+
+def sheet_users_previous(ctx: AppContext, period: Period) -> dict[str, int | None]:
+    """Users per VO (vo_key) of the users worksheet's period before ``period`` (SPEC §4);
+    empty when the sheet has no earlier period. Blocking: call in a thread worker."""
+    from okr_tui.services.sheet_ops import open_backend, users_previous
+
+    name = ctx.settings.worksheet_users
+    grid = open_backend(ctx).read([name]).get(name)
+    return users_previous(grid, period)

@@ -1,0 +1,281 @@
+"""Preview screen: Cloud / HTC / Users grids filling as the fetch progresses."""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from okr_tui.core.models import Report, VoInfo
+from okr_tui.core.selection import Selection
+from okr_tui.sources.base import ProgressEvent
+from okr_tui.tui import data
+from okr_tui.tui.messages import FetchFailed, FetchProgress, ReportFetched
+from okr_tui.tui.tabledata import (
+    GridSummary,
+    cpu_rows,
+    cpu_summary,
+    pending_rows,
+    users_rows,
+    users_summary,
+)
+from okr_tui.tui.widgets.report_grid import ReportGrid
+from okr_tui.tui.widgets.status import progress_text, provenance_text, summary_text
+
+TABS = (("cloud", "Cloud"), ("htc", "HTC"), ("users", "Users"))
+
+
+class PreviewScreen(Screen[None]):
+    """The numbers before they are published. Enter drills down, d shows the sheet diff."""
+
+    TITLE = "Preview"
+    BINDINGS = [
+        Binding("slash", "filter", "Filter", id="preview.filter"),
+        Binding("r", "retry", "Retry fetch", id="preview.retry"),
+        Binding("v", "provenance", "Sources", id="preview.sources"),
+        Binding("d", "diff", "Diff", id="preview.diff"),
+        Binding("escape", "back", "Cancel/Back", id="preview.back"),
+    ]
+
+    def __init__(self, selection: Selection, vos: list[VoInfo] | None = None) -> None:
+        super().__init__()
+        self.selection = selection
+        self.vos = vos or []
+        self.report: Report | None = None
+        self.summaries: dict[str, GridSummary] = {}
+        self.progress: dict[str, ProgressEvent] = {}
+        self.error: str | None = None
+        self.sub_title = selection.period.label
+
+    @property
+    def scopes(self) -> list[str]:
+        return [k for k, _ in TABS if k in self.selection.reports]
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="preview-top"):
+            yield Static(id="summary")
+            yield Static(id="progress")
+            yield Static(id="banner")
+        yield Input(id="grid-filter", placeholder="filter VOs (name or flag) — Esc closes")
+        with TabbedContent(id="tabs"):
+            for key, label in TABS:
+                if key in self.selection.reports:
+                    with TabPane(label, id=f"tab-{key}"):
+                        yield ReportGrid(key, id=f"grid-{key}")
+        yield Static(id="provenance")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#grid-filter").display = False
+        self.query_one("#provenance").display = False
+        if self.scopes:
+            self.query_one(f"#grid-{self.scopes[0]}", ReportGrid).focus()
+        names = [v.name for v in self.vos]
+        months = self.selection.period.month_keys
+        for scope in self.scopes:
+            grid = self.query_one(f"#grid-{scope}", ReportGrid)
+            grid.set_columns(months, "Users" if scope == "users" else "Total CPU/h")
+            grid.set_rows(pending_rows(names, len(months)))
+        self.set_interval(0.1, self._show_progress)
+        self.start_fetch()
+
+    # --- fetching -----------------------------------------------------------------------------
+    def start_fetch(self) -> None:
+        """(Re)fetch the whole selection in a worker."""
+        self.error = None
+        self.progress = {}
+        self.query_one("#banner", Static).update("")
+        self._fetch()
+
+    @work(group="fetch", exclusive=True, exit_on_error=False)
+    async def _fetch(self) -> None:
+        from okr_tui.services.fetching import fetch_report
+
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        try:
+            report = await fetch_report(ctx, self.selection, progress=self._on_progress)
+        except data.SERVICE_ERRORS as exc:
+            self.post_message(FetchFailed(data.explain(exc), "press r to retry"))
+            return
+        self.post_message(ReportFetched(report))
+
+    def _on_progress(self, event: ProgressEvent) -> None:
+        self.post_message(FetchProgress(event))
+
+    @property
+    def fetching(self) -> bool:
+        return any(
+            w.is_running and not w.is_cancelled for w in self.workers if w.group == "fetch"
+        )
+
+    def on_fetch_progress(self, message: FetchProgress) -> None:
+        self.progress[message.event.source] = message.event
+
+    def _show_progress(self) -> None:
+        state = "fetching" if self.fetching else ("failed" if self.error else "done")
+        self.query_one("#progress", Static).update(progress_text(self.progress, state))
+
+    def on_fetch_failed(self, message: FetchFailed) -> None:
+        self.error = message.text
+        self.query_one("#banner", Static).update(
+            f"[b red]Fetch failed:[/] {message.text} — {message.hint}"
+        )
+        self.notify(message.text, title="Fetch failed", severity="error", timeout=10)
+
+    def on_report_fetched(self, message: ReportFetched) -> None:
+        self.show_report(message.report)
+        users = message.report.users
+        if users is not None and users.previous is None:
+            self._users_previous(message.report)
+
+    @work(group="sheet", exclusive=True, exit_on_error=False, thread=True)
+    def _users_previous(self, report: Report) -> None:
+        """Users of the previous period come from the users worksheet (SPEC §4)."""
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        try:
+            previous = data.sheet_users_previous(ctx, report.period)
+        except data.SERVICE_ERRORS as exc:
+            self.app.call_from_thread(
+                self.notify,
+                f"Users are not compared with the sheet: {data.explain(exc)}",
+                title="Users worksheet unavailable",
+                severity="warning",
+            )
+            return
+        self.app.call_from_thread(self._apply_users_previous, report, previous)
+
+    def _apply_users_previous(self, report: Report, previous: dict[str, int | None]) -> None:
+        if report is not self.report or report.users is None:
+            return
+        report.users.previous = previous
+        grid = self.query_one("#grid-users", ReportGrid)
+        grid.set_rows(users_rows(report, report.users))
+        self.summaries["users"] = users_summary(report.users, compared="the users worksheet")
+        self._show_summary()
+
+    def show_report(self, report: Report) -> None:
+        """Fill every grid and the summaries from ``report``."""
+        self.report = report
+        for scope in self.scopes:
+            grid = self.query_one(f"#grid-{scope}", ReportGrid)
+            if scope == "users":
+                if report.users is not None:
+                    grid.set_rows(users_rows(report, report.users))
+                    self.summaries[scope] = users_summary(report.users)
+                continue
+            cpu = report.cpu(scope)
+            if cpu is not None:
+                grid.set_rows(cpu_rows(report, cpu))
+                self.summaries[scope] = cpu_summary(cpu)
+        self._show_summary()
+        missing = len(report.missing)
+        banner = ""
+        if missing:
+            banner = (
+                f"[b yellow]⚠ {missing} piece(s) of data missing[/] (marked — !); "
+                "they are never counted as 0. Press r to retry, v for details."
+            )
+        if report.warnings:
+            banner += ("\n" if banner else "") + "\n".join(f"⚠ {w}" for w in report.warnings)
+        self.query_one("#banner", Static).update(banner)
+        self.query_one("#provenance", Static).update(provenance_text(report))
+        self._show_progress()
+
+    def _active_scope(self) -> str:
+        active = self.query_one("#tabs", TabbedContent).active or ""
+        return active.removeprefix("tab-")
+
+    @on(TabbedContent.TabActivated)
+    def _show_summary(self) -> None:
+        scope = self._active_scope()
+        self.query_one("#summary", Static).update(
+            summary_text(scope, self.summaries.get(scope), self.selection.period.label)
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "fetch" and event.state == WorkerState.ERROR:
+            event.stop()
+            self.post_message(FetchFailed(data.explain(event.worker.error), "press r to retry"))  # type: ignore[arg-type]
+
+    # --- actions ------------------------------------------------------------------------------
+    def current_grid(self) -> ReportGrid | None:
+        scope = self._active_scope()
+        return self.query_one(f"#grid-{scope}", ReportGrid) if scope else None
+
+    def action_filter(self) -> None:
+        box = self.query_one("#grid-filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#grid-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        for scope in self.scopes:
+            grid = self.query_one(f"#grid-{scope}", ReportGrid)
+            if grid is self.current_grid():
+                grid.set_filter(event.value)
+            else:
+                grid.filter_text = event.value  # applied when its tab is shown
+
+    @on(Input.Submitted, "#grid-filter")
+    def _filter_done(self) -> None:
+        grid = self.current_grid()
+        if grid is not None:
+            grid.focus()
+
+    @on(TabbedContent.TabActivated)
+    def _sync_filter(self) -> None:
+        grid = self.current_grid()
+        if grid is not None and grid.shown is not None:
+            grid.refresh_view()
+
+    def action_retry(self) -> None:
+        if self.fetching:
+            self.notify("A fetch is already running (Esc cancels it).")
+            return
+        self.start_fetch()
+
+    def action_provenance(self) -> None:
+        panel = self.query_one("#provenance")
+        panel.display = not panel.display
+
+    def action_diff(self) -> None:
+        if self.report is None:
+            self.notify("Wait for the data (or press r to retry) before the diff.")
+            return
+        from okr_tui.tui.screens.diff import DiffScreen
+
+        self.app.push_screen(DiffScreen(self.report))
+
+    def action_back(self) -> None:
+        """Esc: close the filter, else cancel a running fetch, else go back."""
+        box = self.query_one("#grid-filter", Input)
+        if box.has_focus:
+            box.display = False
+            grid = self.current_grid()
+            if grid is not None:
+                grid.focus()
+            return
+        if self.fetching:
+            self.workers.cancel_group(self, "fetch")
+            self.error = "cancelled"
+            self.query_one("#banner", Static).update(
+                "[b yellow]Fetch cancelled.[/] Press r to fetch again, Esc to go back."
+            )
+            self.notify("Fetch cancelled.")
+            return
+        self.app.pop_screen()
+
+    @on(ReportGrid.Drill)
+    def _drill(self, event: ReportGrid.Drill) -> None:
+        if self.report is None:
+            self.notify("The data of this VO is still being fetched.")
+            return
+        from okr_tui.tui.screens.drilldown import DrillDownScreen
+
+        names = [r.vo for r in event.grid.shown]
+        self.app.push_screen(DrillDownScreen(self.report, names, names.index(event.row.vo)))

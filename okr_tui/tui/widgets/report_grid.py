@@ -1,0 +1,159 @@
+"""The preview grid: a DataTable over a list of GridRow with numeric sort and a filter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import count
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.message import Message
+from textual.widgets import DataTable
+
+from okr_tui.tui.tabledata import GridRow, filter_rows, sort_rows
+
+_generation = count()
+
+SUMMARY_COLUMNS = [
+    ("total", "Total"),
+    ("share", "Share %"),
+    ("previous", "Previous"),
+    ("change", "Change %"),
+    ("flags", "Flags"),
+]
+
+
+def fmt_number(value: float | None, *, pending: bool = False, reason: str | None = None) -> Text:
+    """A right-aligned whole number with separators; no data → "—", pending → "…"."""
+    if pending:
+        return Text("…", style="dim", justify="right")
+    if value is None:
+        return Text("—" if reason is None else "— !", style="bold yellow", justify="right")
+    return Text(f"{round(value):,}", justify="right")
+
+
+def fmt_percent(value: float | None, *, signed: bool = False) -> Text:
+    """A percentage with one decimal (``+12.5``), blank when there is nothing to compare."""
+    if value is None:
+        return Text("", justify="right")
+    text = f"{value:+.1f}" if signed else f"{value:.1f}"
+    style = ""
+    if signed and abs(value) > 50:
+        style = "bold red" if value < 0 else "bold green"
+    return Text(text, style=style, justify="right")
+
+
+def render_row(row: GridRow) -> list[Text]:
+    """The cells of one row, in column order."""
+    name = Text(row.vo)
+    if row.reason:
+        name.append(" (no data)", style="yellow")
+    elif row.note:
+        name.append(f" ({row.note})", style="dim italic")
+    cells = [name]
+    cells += [fmt_number(v, pending=row.pending, reason=row.reason) for v in row.months]
+    cells.append(fmt_number(row.total, pending=row.pending, reason=row.reason))
+    cells.append(fmt_percent(row.share))
+    cells.append(fmt_number(row.previous) if row.previous is not None else Text(""))
+    cells.append(fmt_percent(row.change, signed=True))
+    cells.append(Text(" ".join(row.flags), style="bold yellow"))
+    return cells
+
+
+class ReportGrid(DataTable[Text]):
+    """One scope's preview grid. ``s`` sorts by the cursor column (again: reverse)."""
+
+    @dataclass
+    class Drill(Message):
+        """Enter on a row: open the drill-down of that VO."""
+
+        grid: ReportGrid
+        row: GridRow
+
+    BINDINGS = [
+        Binding("s", "sort_column", "Sort", id="grid.sort"),
+        Binding("enter", "drill", "Drill down", id="grid.drill", show=True),
+    ]
+
+    def __init__(self, scope: str, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="cell", zebra_stripes=True)
+        self.scope = scope
+        self.month_keys: list[str] = []
+        self.rows_data: list[GridRow] = []
+        self._rendered: dict[str, list[Text]] = {}
+        self.shown: list[GridRow] = []
+        self.filter_text = ""
+        self.sort_column: str | None = None
+        self.sort_reverse = False
+        self._by_row_key: dict[str, GridRow] = {}
+
+    def set_columns(self, month_keys: list[str], total_label: str = "Total") -> None:
+        """(Re)create the columns: VO, one per month, then the summary columns."""
+        self.clear(columns=True)
+        self.month_keys = list(month_keys)
+        self.add_column("VO", key="vo")
+        for key in self.month_keys:
+            self.add_column(key, key=key)
+        for key, label in SUMMARY_COLUMNS:
+            self.add_column(total_label if key == "total" else label, key=key)
+
+    def set_rows(self, rows: list[GridRow]) -> None:
+        """Replace the data (rows are rendered once and reused by sort and filter)."""
+        self.rows_data = rows
+        self._rendered = {r.key: render_row(r) for r in rows}
+        self.refresh_view()
+
+    def refresh_view(self) -> None:
+        """Apply filter and sort and redraw; keeps the cursor on the same VO when possible."""
+        current = self.current_row()
+        column = self.cursor_column
+        rows = filter_rows(self.rows_data, self.filter_text)
+        if self.sort_column:
+            rows = sort_rows(rows, self.sort_column, self.month_keys, self.sort_reverse)
+        self.shown = rows
+        gen = next(_generation)  # fresh row keys: never re-add a cleared key (#1806)
+        with self.app.batch_update():
+            self.clear()
+            self._by_row_key = {}
+            for row in rows:
+                key = f"{row.key}@{gen}"
+                self._by_row_key[key] = row
+                self.add_row(*self._rendered[row.key], key=key)
+            index = 0
+            if current is not None:
+                index = next((i for i, r in enumerate(rows) if r.key == current.key), 0)
+            self.move_cursor(row=index, column=column, animate=False)
+
+    def set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self.refresh_view()
+
+    def sort_by(self, column: str) -> None:
+        """Sort by ``column``; the same column again reverses. No data stays last."""
+        if self.sort_column == column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column = column
+            self.sort_reverse = column not in ("vo",)  # numbers: largest first
+        self.refresh_view()
+
+    def current_row(self) -> GridRow | None:
+        """The GridRow under the cursor."""
+        if not self.shown or self.cursor_row >= len(self.shown):
+            return None
+        return self.shown[self.cursor_row]
+
+    def action_sort_column(self) -> None:
+        if not self.columns:
+            return
+        column = list(self.columns)[self.cursor_column].value or "vo"
+        self.sort_by(column)
+
+    def action_drill(self) -> None:
+        row = self.current_row()
+        if row is not None:
+            self.post_message(self.Drill(self, row))
+
+    def on_data_table_header_selected(self, event: DataTable.HeaderSelected) -> None:
+        event.stop()
+        self.sort_by(event.column_key.value or "vo")

@@ -1,0 +1,84 @@
+"""Texts of the preview's header panels: progress per source, summary, provenance."""
+
+from __future__ import annotations
+
+from rich.markup import escape
+
+from okr_tui.core.models import Report
+from okr_tui.sources.base import ProgressEvent
+from okr_tui.tui.tabledata import GridSummary
+
+
+def progress_text(progress: dict[str, ProgressEvent], state: str) -> str:
+    """``users 212/309 · cloud 3/3 …`` plus the overall state."""
+    parts = []
+    for name in sorted(progress):
+        event = progress[name]
+        total = "?" if event.total is None else str(event.total)
+        done = event.total is not None and event.done >= event.total
+        mark = "[green]✓[/]" if done else "[yellow]…[/]"
+        parts.append(f"{mark} {escape(name)} {event.done}/{total}")
+    colour = {"fetching": "yellow", "failed": "red", "done": "green"}.get(state, "white")
+    head = f"[b {colour}]{state}[/]"
+    if state == "fetching":
+        head += " [dim](Esc cancels)[/]"
+    return head + ("  " + " · ".join(parts) if parts else "")
+
+
+def _names(names: list[str], limit: int = 8) -> str:
+    if not names:
+        return "-"
+    shown = ", ".join(escape(n) for n in names[:limit])
+    return shown + (f" (+{len(names) - limit} more)" if len(names) > limit else "")
+
+
+def summary_text(scope: str, summary: GridSummary | None, label: str) -> str:
+    """The header above the active grid."""
+    if summary is None:
+        return f"[b]{label}[/] · {scope}: waiting for data…"
+    total = "— (missing)" if summary.total is None else f"{round(summary.total):,}"
+    if scope == "users":
+        return (
+            f"[b]{label}[/] · users in the period [b]{total}[/] · "
+            f"{summary.with_count} VOs with data · {summary.without_count} without"
+            + (f" · previous from {escape(summary.compared_with)}" if summary.compared_with else "")
+        )
+    text = (
+        f"[b]{label}[/] · {scope.upper()} total CPU/h [b]{total}[/] · "
+        f"{summary.with_count} VOs with accounting · {summary.without_count} without"
+    )
+    total_known = summary.portal_total is not None and summary.total is not None
+    if total_known and summary.portal_total != round(summary.total or 0):
+        text += f" · portal Total {summary.portal_total:,}"
+    if summary.compared_with:
+        text += (
+            f"\n[green]APPEARED[/]: {_names(summary.appeared)}   "
+            f"[red]DISAPPEARED[/]: {_names(summary.disappeared)}   "
+            f"[dim](vs {escape(summary.compared_with)})[/]"
+        )
+    return text
+
+
+def provenance_text(report: Report) -> str:
+    """Where every number came from, and what is missing and why."""
+    lines = ["[b]Sources[/]"]
+    for p in report.sources:
+        when = p.fetched_at.strftime("%Y-%m-%d %H:%M UTC")
+        cache = " (cache)" if p.cache else ""
+        rows = "" if p.rows is None else f", {p.rows} rows"
+        extra = f", {p.duplicates} duplicates" if p.duplicates else ""
+        detail = f" — {escape(p.detail)}" if p.detail else ""
+        lines.append(
+            f"• {escape(p.name)} ({escape(p.api)}) {escape(p.url)} at {when}{cache}{rows}{extra}"
+            f"{detail}"
+        )
+    if report.missing:
+        lines.append("[b yellow]Missing[/]")
+        for m in report.missing:
+            where = " ".join(x for x in (m.scope, m.vo or "all VOs", m.month or "") if x)
+            lines.append(f"• {escape(where)}: {escape(m.reason)}")
+    if report.anomalies:
+        lines.append("[b]Anomalies[/]")
+        for a in report.anomalies:
+            lines.append(f"• {escape(a.scope)} {escape(a.vo or '')}: {escape(a.detail)}")
+    return "\n".join(lines)

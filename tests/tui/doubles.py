@@ -1,0 +1,141 @@
+"""Test doubles for the TUI: a small deterministic report and fake service calls."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timezone
+from dataclasses import dataclass, field
+
+from okr_tui.core.models import (
+    Anomaly,
+    Breakdown,
+    CpuReport,
+    Missing,
+    Provenance,
+    Report,
+    UsersReport,
+    UsersRow,
+    VoCard,
+    VoCpu,
+    VoInfo,
+    round_half_up,
+)
+from okr_tui.core.periods import Period
+from okr_tui.core.selection import Selection
+from okr_tui.sources.base import ProgressEvent, SourceError
+
+FETCHED_AT = datetime(2025, 2, 10, 9, 0, tzinfo=timezone.utc)
+
+
+def vo_names(n: int) -> list[str]:
+    return ["alice"] + [f"vo{i:03d}.example.eu" for i in range(1, n)]
+
+
+def make_vos(n: int = 6) -> list[VoInfo]:
+    return [
+        VoInfo(name, scope="Global" if i % 2 else "National", members=10 * i)
+        for i, name in enumerate(vo_names(n))
+    ]
+
+
+def hours_for(i: int, month: int) -> float:
+    """Deterministic CPU hours; VO number 2 has none (without accounting)."""
+    return 0.0 if i == 2 else 1000.0 * (i + 1) + 10.5 * month
+
+
+def make_report(selection: Selection, n: int = 6, missing_users: str | None = None) -> Report:
+    period = selection.period
+    keys = period.month_keys
+    names = [v for v in vo_names(n) if selection.wants(v)]
+    report = Report(period=period)
+    for scope in ("cloud", "htc"):
+        if scope not in selection.reports:
+            continue
+        factor = 1 if scope == "cloud" else 3
+        with_acc, without = [], []
+        for i, name in enumerate(vo_names(n)):
+            if name not in names:
+                continue
+            months = {k: factor * hours_for(i, j) for j, k in enumerate(keys)}
+            total = sum(months.values())
+            if round_half_up(total) >= 1:
+                with_acc.append(VoCpu(name, total, months))
+            else:
+                without.append(name)
+        prev = {v.vo: v.hours / 2 for v in with_acc}  # every VO doubled: +100 %
+        cpu = CpuReport(
+            scope,
+            period,
+            with_acc,
+            without,
+            round_half_up(sum(v.hours for v in with_acc)),
+            previous=prev,
+            previous_period=period.previous(),
+        )
+        setattr(report, scope, cpu)
+        report.anomalies.append(Anomaly(scope, with_acc[0].vo, "change", "CPU/h +100 %"))
+    if "users" in selection.reports:
+        rows = []
+        for i, name in enumerate(names):
+            if missing_users and name == missing_users:
+                rows.append(UsersRow(name, None, 5, 9, reason="vo-users timed out"))
+                continue
+            series = {k: 20 * (i + 1) + j for j, k in enumerate(keys)}
+            rows.append(UsersRow(name, series[keys[-1]], 10 * i, 30 * i, series=series))
+        missing = (
+            [Missing("users", missing_users, "vo-users timed out")] if missing_users else []
+        )
+        report.users = UsersReport(period, rows, missing=missing)
+        report.missing += missing
+    report.sources = [
+        Provenance("accounting cloud", "replay", "https://acc.test/cloud", FETCHED_AT, rows=n)
+    ]
+    return report
+
+
+@dataclass
+class FakeServices:
+    """Replaces the service calls the TUI makes; records what was asked."""
+
+    n: int = 6
+    delay: float = 0.0
+    fail_vo_list: str | None = None
+    fail_fetch: str | None = None
+    missing_users: str | None = None
+    selections: list[Selection] = field(default_factory=list)
+    gate: asyncio.Event | None = None
+
+    async def load_vo_list(self, ctx: object) -> list[VoInfo]:
+        if self.fail_vo_list:
+            raise SourceError("operations vo-list", "http://127.0.0.1:9/", self.fail_vo_list)
+        return make_vos(self.n)
+
+    async def fetch_report(self, ctx: object, selection: Selection, progress=None) -> Report:
+        self.selections.append(selection)
+        if progress:
+            progress(ProgressEvent("users", 1, self.n))
+        if self.gate is not None:
+            await self.gate.wait()
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.fail_fetch:
+            raise SourceError("accounting", "http://127.0.0.1:9/", self.fail_fetch)
+        if progress:
+            progress(ProgressEvent("users", self.n, self.n))
+        return make_report(selection, self.n, self.missing_users)
+
+    async def fetch_breakdown(self, ctx, scope, period, vo, by) -> Breakdown:
+        return Breakdown(scope, vo, by, {f"NGI_{scope.upper()}_A": 1500.0, "NGI_B": 250.0})
+
+    async def fetch_vo_card(self, ctx, vo) -> VoCard:
+        return VoCard(vo, scope="Global", home_url=f"https://{vo}.org", acknowledgement="Thanks")
+
+    async def fetch_cpu_history(self, ctx, scope, vo, periods) -> dict[Period, float | None]:
+        return {p: 100.0 * (k + 1) for k, p in enumerate(periods)}
+
+    def sheet_users_history(self, ctx, vo) -> dict[str, int | None]:
+        return {"2024.04-06": 11, "2024.07-09": 12}
+
+    def sheet_users_previous(self, ctx, period) -> dict[str, int | None]:
+        """Every VO had 10 users in the sheet's previous period; vo001 has an empty cell."""
+        return {n: (None if n.startswith("vo001") else 10) for n in vo_names(self.n)}

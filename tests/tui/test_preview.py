@@ -1,0 +1,172 @@
+"""Preview and drill-down screens on the test-double report."""
+
+from __future__ import annotations
+
+import asyncio
+
+from okr_tui.tui.screens.drilldown import DrillDownScreen
+from okr_tui.tui.screens.preview import PreviewScreen
+from okr_tui.tui.screens.start import StartScreen
+from okr_tui.tui.widgets.report_grid import ReportGrid
+from tests.tui.conftest import SIZE
+
+
+def _text(app, selector: str) -> str:
+    return str(app.screen.query_one(selector).render())
+
+
+def _cell(grid: ReportGrid, row: int, column: str) -> str:
+    return str(grid.get_cell_at((row, grid.get_column_index(column))))
+
+
+async def _open_preview(app, pilot) -> PreviewScreen:
+    await app.workers.wait_for_complete()
+    await pilot.press("ctrl+r")
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    assert isinstance(app.screen, PreviewScreen)
+    return app.screen
+
+
+async def test_preview_grid_cells_totals_and_flags(app, services):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_preview(app, pilot)
+        report = screen.report
+        grid = screen.query_one("#grid-cloud", ReportGrid)
+        alice = report.cloud.with_accounting[0]
+        assert _cell(grid, 0, "vo") == "alice"
+        assert _cell(grid, 0, "2024-10") == f"{round(alice.months['2024-10']):,}"
+        assert _cell(grid, 0, "total") == f"{alice.cpu_hours:,}"
+        assert _cell(grid, 0, "change") == "+100.0"
+        assert "±50%" in _cell(grid, 0, "flags")
+        summary = _text(app, "#summary")
+        assert f"{report.cloud.total_hours:,}" in summary
+        assert f"{len(report.cloud.with_accounting)} VOs with accounting" in summary
+        assert "done" in _text(app, "#progress")
+        assert "users 6/6" in _text(app, "#progress")
+
+
+async def test_sort_numeric_with_none_last_and_filter(app, services):
+    services.missing_users = "vo001.example.eu"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_preview(app, pilot)
+        screen.query_one("#tabs").active = "tab-users"
+        await pilot.pause()
+        grid = screen.query_one("#grid-users", ReportGrid)
+        grid.focus()
+        grid.move_cursor(column=grid.get_column_index("total"))
+        await pilot.pause()
+        await pilot.press("s")
+        await pilot.pause()
+        values = [r.total for r in grid.shown]
+        assert values[-1] is None
+        assert values[:-1] == sorted(values[:-1], reverse=True)
+        assert "no data" in _cell(grid, grid.row_count - 1, "vo")
+        await pilot.press("s")  # reversed: smallest first, no data still last
+        await pilot.pause()
+        values = [r.total for r in grid.shown]
+        assert values[:-1] == sorted(values[:-1]) and values[-1] is None
+        await pilot.press("slash", *"vo00")
+        await pilot.pause()
+        assert all("vo00" in r.vo for r in grid.shown) and len(grid.shown) == 5
+        assert "1 piece(s) of data missing" in _text(app, "#banner")
+
+
+async def test_escape_cancels_a_running_fetch_then_goes_back(app, services):
+    services.gate = asyncio.Event()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, PreviewScreen) and screen.fetching
+        assert _cell(screen.query_one("#grid-cloud", ReportGrid), 0, "total") == "…"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not screen.fetching
+        assert "cancelled" in _text(app, "#banner")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+
+
+async def test_portal_down_shows_reason_and_retry_recovers(app, services):
+    services.fail_fetch = "connection refused"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_preview(app, pilot)
+        assert "connection refused" in _text(app, "#banner")
+        assert "press r to retry" in _text(app, "#banner")
+        assert screen.report is None
+        services.fail_fetch = None
+        await pilot.press("r")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.report is not None
+        assert "connection refused" not in _text(app, "#banner")
+
+
+async def test_drilldown_shows_vo_and_moves_with_n_p(app, services):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_preview(app, pilot)
+        screen.query_one("#grid-cloud", ReportGrid).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        drill = app.screen
+        assert isinstance(drill, DrillDownScreen)
+        assert "alice" in _text(app, "#drill-title")
+        assert "https://alice.org" in _text(app, "#card")
+        assert "2024.07-09 12" in _text(app, "#history")
+        assert "CPU/h +100 %" in _text(app, "#anomalies")
+        table = drill.query_one("#breakdown")
+        assert str(table.get_cell_at((0, 0))) == "NGI_CLOUD_A"
+        assert table.row_count == 3  # NGI_CLOUD_A, NGI_HTC_A, NGI_B (shared)
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "vo001.example.eu" in _text(app, "#drill-title")
+        assert table.row_count == 3  # fresh keys after clear (no duplicate-key error)
+        await pilot.press("h")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "2024.07-09 100" in _text(app, "#history")
+        await pilot.press("p", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, PreviewScreen)
+
+
+async def test_keyboard_only_flow_start_preview_drill_back(app, services):
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("enter")  # period input focused: Enter = preview
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, PreviewScreen)
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert isinstance(app.screen, DrillDownScreen)
+        assert app.screen.vo == "vo001.example.eu"
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, StartScreen)
+
+
+async def test_users_previous_period_comes_from_the_sheet(app, services):
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_preview(app, pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        screen.query_one("#tabs").active = "tab-users"
+        await pilot.pause()
+        grid = screen.query_one("#grid-users", ReportGrid)
+        alice = screen.report.users.row("alice")
+        assert _cell(grid, 0, "total") == str(alice.users)
+        assert _cell(grid, 0, "previous") == "10"
+        assert _cell(grid, 0, "change") == f"{(alice.users - 10) / 10 * 100:+.1f}"
+        assert _cell(grid, 1, "previous") == ""  # empty sheet cell: nothing to compare
+        assert "previous from the users worksheet" in _text(app, "#summary")
