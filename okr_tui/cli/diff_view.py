@@ -64,7 +64,7 @@ def print_plan(plan: Plan, target: SheetTarget, console: Console) -> None:
             continue
         table = Table(show_lines=False, expand=False)
         for title, justify in (("Cell", "left"), ("Row", "left"), ("Field", "left"),
-                               ("Old", "right"), ("New", "right"), ("Δ %", "right")):  # fmt: skip
+                               ("Old", "left"), ("New", "left"), ("Δ %", "right")):  # fmt: skip
             table.add_column(title, justify=justify)  # type: ignore[arg-type]
         for ch in wp.changes:
             table.add_row(

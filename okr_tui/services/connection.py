@@ -32,12 +32,11 @@ def service_account_email(settings: Settings) -> str | None:
 
 
 def _test_period(ctx: AppContext) -> Period:
-    if ctx.demo:
+    if ctx.demo:  # the recordings cover the demo quarter as a whole
         from okr_tui.demo import DEMO_PERIOD
 
-        month = DEMO_PERIOD.end
-    else:
-        month = Month.of(ctx.clock.today()).shift(-1)
+        return DEMO_PERIOD
+    month = Month.of(ctx.clock.today()).shift(-1)
     return Period.of(month, month)
 
 
@@ -67,8 +66,7 @@ async def test_accounting(ctx: AppContext) -> Outcome:
     cached = any(p.cache for p in hours.provenance)
     note = " (from the local cache)" if cached else ""
     return True, (
-        f"Accounting ({api}) answered{note}: {len(hours.hours)} VOs with Cloud CPU/h in "
-        f"{period.start}."
+        f"Accounting ({api}) answered{note}: {len(hours.hours)} VOs with Cloud CPU/h in {period}."
     )
 
 

@@ -166,13 +166,3 @@ def evaluate(formula: str, lookup: Lookup) -> int | float:
     if parser.peek() is not None:
         raise FormulaError("trailing text in formula")
     return int(value) if float(value).is_integer() else value
-
-
-def evaluate_grid_cell(
-    formula: str, lookup: Lookup, seen: set[tuple[int, int]] | None = None
-) -> CellValue:
-    """Like :func:`evaluate` but returns ``#ERROR!`` text instead of raising."""
-    try:
-        return evaluate(formula, lookup)
-    except (FormulaError, RecursionError):
-        return "#ERROR!"

@@ -208,20 +208,32 @@ class GoogleSheetsBackend:
 
     def read(self, worksheets: list[str]) -> dict[str, Grid | None]:
         """Values, formulas and notes of ``worksheets`` in one ``spreadsheets.get``."""
-        known = self._metadata()
-        present = [w for w in worksheets if w in known]
-        if not present:
-            return {w: None for w in worksheets}
-        body = self._call(
-            "Reading " + ", ".join(present),
-            lambda h: h.spreadsheets_get(self.key, params=read_params(present)),
-        )
+        try:
+            body = self._read_once(worksheets, refresh=False)
+        except _StaleMetadata:  # a worksheet was renamed or deleted since we opened
+            body = self._read_once(worksheets, refresh=True)
         grids = grids_from_response(body, worksheets)
         with self._lock:
             for title, grid in grids.items():
                 if grid is not None and self._sheets is not None:
                     self._sheets[title] = grid.sheet_id or 0
         return grids
+
+    def _read_once(self, worksheets: list[str], refresh: bool) -> dict[str, Any]:
+        known = self._metadata(refresh=refresh)
+        present = [w for w in worksheets if w in known]
+        if not present:
+            return {}
+
+        def get(h: RetryingHTTPClient) -> Any:
+            try:
+                return h.spreadsheets_get(self.key, params=read_params(present))
+            except APIError as exc:
+                if exc.response.status_code == 400 and not refresh:
+                    raise _StaleMetadata from None
+                raise
+
+        return self._call("Reading " + ", ".join(present), get)
 
     def _batch(self, what: str, requests_: list[dict[str, Any]]) -> None:
         if not requests_:
@@ -257,18 +269,6 @@ class GoogleSheetsBackend:
             if self._sheets is not None:
                 self._sheets.update(created)
 
-    def build_apply_body(self, plans: list[WorksheetPlan]) -> list[dict[str, Any]]:
-        """The batchUpdate requests :meth:`apply` would send (for the diff view / tests)."""
-        known = self._metadata()
-        taken = set(known.values())
-        reqs: list[dict[str, Any]] = []
-        for plan in plans:
-            if plan.empty:
-                continue
-            sid = new_sheet_id(plan.worksheet, taken) if plan.create else plan.base.sheet_id
-            reqs.extend(plan_requests(plan, sid if sid is not None else 0))
-        return reqs
-
     def restore(self, grids: dict[str, Grid], current: dict[str, Grid | None]) -> None:
         """Write ``grids`` back exactly in one batchUpdate (deleting rows/columns the push
         inserted; deleting a worksheet the push created, given an empty backup grid)."""
@@ -279,6 +279,10 @@ class GoogleSheetsBackend:
             reqs.extend(restore_requests(backup, current.get(title), taken))
         self._batch("Restoring " + ", ".join(grids), reqs)
         self._metadata(refresh=any("deleteSheet" in r or "addSheet" in r for r in reqs))
+
+
+class _StaleMetadata(Exception):
+    """A read range named a worksheet that no longer exists: refresh the metadata."""
 
 
 def _refresh_reason(exc: RefreshError) -> str:

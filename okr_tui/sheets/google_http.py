@@ -63,6 +63,7 @@ class RetryingHTTPClient(HTTPClient):
     max_wait: float = 60.0
     on_wait: WaitCallback | None = None
     sleep: Callable[[float], None] = staticmethod(time.sleep)
+    requests_sent: int = 0  # Sheets API requests, retries included (token requests excluded)
 
     def configure(
         self,
@@ -98,7 +99,7 @@ class RetryingHTTPClient(HTTPClient):
         attempt = 0
         while True:
             try:
-                self.requests_sent = getattr(self, "requests_sent", 0) + 1
+                self.requests_sent += 1
                 return super().request(
                     method, url, params=params, data=data, json=json, files=files, headers=headers
                 )

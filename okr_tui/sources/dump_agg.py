@@ -2,8 +2,7 @@
 sums of ``raw_wc_time`` per (infrastructure, VO, month, site, NGI, country, tier).
 
 Batches arrive as columns (pyarrow arrays, canonical names, see :mod:`dump_schema`). Memory is
-bounded by 24 bytes per distinct key (hash of key, hash of values, raw_wc_time) plus the small
-partial aggregates; no row is kept as a Python object."""
+~52 bytes per row (see :class:`Aggregator`); no row is kept as a Python object."""
 
 from __future__ import annotations
 
@@ -90,17 +89,21 @@ class DumpStats:
 
 
 class Aggregator:
-    """Feed column batches with :meth:`add`; :meth:`finish` returns the aggregate."""
+    """Feed column batches with :meth:`add`; :meth:`finish` returns the aggregate.
+
+    Per row: two 64-bit hashes (key, values), raw_wc_time and seven int32 string ids (52 bytes).
+    De-duplication and grouping happen at the end with vectorised sorts of the hashes; only the
+    rows whose key or group repeats are sorted with their indices."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.vocabs = {name: Vocab() for name in (*KEY_STRINGS, *ATTR_STRINGS)}
         self.stats = DumpStats()
-        self._runs: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._partials: list[dict[str, np.ndarray]] = []
+        # key hash, values hash, raw_wc_time; string ids of the group columns
+        self._parts = (_Column(np.uint64), _Column(np.uint64), _Column(np.float64))
+        self._ids = {name: _Column(np.int32) for name in GROUP_COLUMNS}
         self._months: dict[object, int] = {}
 
-    # --- per batch ----------------------------------------------------------------------------
     def _month_ids(self, array: pa.Array) -> np.ndarray:
         if array.null_count:
             raise DumpError("time", self.url, "a row has no time")
@@ -127,8 +130,8 @@ class Aggregator:
             name: (self.vocabs[name].encode(columns[name]) if name in columns else zeros)
             for name in (*KEY_STRINGS, *ATTR_STRINGS)
         }
-        month = self._month_ids(columns["time"])
-        keys = _combine([month] + [ids[name] for name in KEY_STRINGS], n)
+        ids["month"] = self._month_ids(columns["time"])
+        keys = _combine([ids["month"]] + [ids[name] for name in KEY_STRINGS], n)
         value_parts = [ids[name] for name in ATTR_STRINGS]
         wc = np.zeros(n)
         for name in VALUE_NUMBERS:
@@ -147,112 +150,130 @@ class Aggregator:
             value_parts.append(bits)
             if name == "raw_wc_time":
                 wc = values
-        keep = self._dedupe(keys, _combine(value_parts, n), wc, month, ids)
-        bad = ~np.isfinite(wc) | (wc < 0)
-        self.stats.invalid += int(np.count_nonzero(bad & keep))
-        group = [ids[name] if name != "month" else month for name in GROUP_COLUMNS]
-        rows = np.flatnonzero(keep)
-        ghash = _combine([g[rows] for g in group], len(rows))
-        uniq, first, inverse = np.unique(ghash, return_index=True, return_inverse=True)
-        partial = {"ghash": uniq}
-        for name, col in zip(GROUP_COLUMNS, group):
-            partial[name] = col[rows[first]]
-        partial["hours"] = np.bincount(inverse, weights=np.where(bad, 0.0, wc)[rows])
-        partial["bad"] = np.bincount(inverse, weights=bad[rows]).astype(np.int64)
-        self._partials.append(partial)
-        if len(self._partials) >= 32:
-            self._partials = [_merge(self._partials)]
+        for store, part in zip(self._parts, (keys, _combine(value_parts, n), wc), strict=True):
+            store.append(part)
+        for name in GROUP_COLUMNS:
+            self._ids[name].append(ids[name])
 
-    def _dedupe(
-        self,
-        keys: np.ndarray,
-        values: np.ndarray,
-        wc: np.ndarray,
-        month: np.ndarray,
-        ids: dict[str, np.ndarray | None],
-    ) -> np.ndarray:
-        """Mask of the rows to keep: the first row of each key, across all batches."""
-        n = len(keys)
-        order = np.argsort(keys, kind="stable")
-        sk, sv = keys[order], values[order]
-        first = np.ones(n, dtype=bool)
-        first[1:] = sk[1:] != sk[:-1]
-        start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-        same = sv == sv[start]
-        repeated = ~first
-        conflicts = np.flatnonzero(repeated & ~same)
-        self.stats.duplicates += int(np.count_nonzero(repeated & same))
-        for pos in conflicts[:MAX_CONFLICT_DETAILS]:
-            row, kept = order[pos], order[start[pos]]
-            self._conflict(row, wc[kept], wc[row], month, ids)
-        self.stats.conflicts += len(conflicts)
-        firsts = np.flatnonzero(first)
-        uk, uv, rows = sk[firsts], sv[firsts], order[firsts]
-        fresh = np.ones(len(uk), dtype=bool)
-        for rk, rv, rw in self._runs:
-            pos = np.minimum(np.searchsorted(rk, uk), len(rk) - 1)
-            hit = rk[pos] == uk
-            if not hit.any():
-                continue
-            same_v = rv[pos] == uv
-            self.stats.duplicates += int(np.count_nonzero(hit & same_v))
-            for i in np.flatnonzero(hit & ~same_v):
-                self.stats.conflicts += 1
-                if len(self.stats.conflict_details) < MAX_CONFLICT_DETAILS:
-                    self._conflict(rows[i], rw[pos[i]], wc[rows[i]], month, ids)
-            fresh &= ~hit
-        self._push_run(uk[fresh], uv[fresh], wc[rows[fresh]])
-        keep = np.zeros(n, dtype=bool)
-        keep[rows[fresh]] = True
-        return keep
-
-    def _conflict(
-        self,
-        row: int,
-        kept_wc: float,
-        dropped_wc: float,
-        month: np.ndarray,
-        ids: dict[str, np.ndarray | None],
-    ) -> None:
-        if len(self.stats.conflict_details) >= MAX_CONFLICT_DETAILS:
-            return
-        parts = [month_key(int(month[row]))]
-        for name in KEY_STRINGS:
-            col = ids[name]
-            parts.append(self.vocabs[name].names[int(col[row])] if col is not None else "")
-        self.stats.conflict_details.append(
-            f"conflict at ({', '.join(parts)}): kept raw_wc_time {kept_wc:g}, "
-            f"dropped {dropped_wc:g}"
-        )
-
-    def _push_run(self, keys: np.ndarray, values: np.ndarray, wc: np.ndarray) -> None:
-        order = np.argsort(keys)
-        self._runs.append((keys[order], values[order], wc[order]))
-        while len(self._runs) >= 2 and len(self._runs[-2][0]) <= 2 * len(self._runs[-1][0]):
-            (k2, v2, w2), (k1, v1, w1) = self._runs.pop(), self._runs.pop()
-            k, v, w = np.concatenate([k1, k2]), np.concatenate([v1, v2]), np.concatenate([w1, w2])
-            order = np.argsort(k, kind="stable")
-            self._runs.append((k[order], v[order], w[order]))
-
-    # --- result -------------------------------------------------------------------------------
     def finish(self) -> tuple[dict[str, np.ndarray], dict[str, list[str]], DumpStats]:
         """(group columns, vocabularies, stats). Raises DumpError("empty") for no data rows."""
         if self.stats.rows == 0:
             raise DumpError("empty", self.url, "the dump has no data rows")
-        groups = _merge(self._partials)
-        self._runs.clear()
-        vocab = {name: self.vocabs[name].names for name in ("infrastructure", "vo", "site")}
-        vocab.update({name: self.vocabs[name].names for name in ("ngi", "country", "tier")})
-        return groups, vocab, self.stats
+        keys, values, wc = (store.take() for store in self._parts)
+        ids = np.empty((len(GROUP_COLUMNS), len(wc)), dtype=np.int32)
+        for i, name in enumerate(GROUP_COLUMNS):
+            self._ids[name].take(ids[i])
+        repeated = _repeated(keys)
+        if len(repeated):
+            drop = self._drop_repeats(keys, values, wc, ids, repeated)
+            keep = np.ones(len(keys), dtype=bool)
+            keep[drop] = False
+            ids, wc = ids[:, keep], wc[keep]
+        del keys, values
+        bad = ~np.isfinite(wc) | (wc < 0)
+        self.stats.invalid = int(np.count_nonzero(bad))
+        hours = np.where(bad, 0.0, wc)
+        del wc
+        group = _combine(list(ids), len(hours))
+        shared = _member(group, _repeated(group))
+        shared_groups = group[shared]
+        del group
+        if not len(shared_groups):
+            out = {name: ids[i] for i, name in enumerate(GROUP_COLUMNS)}
+            out["hours"], out["bad"] = hours, bad.astype(np.int32)
+        else:
+            single = ~shared
+            out = {name: ids[i][single] for i, name in enumerate(GROUP_COLUMNS)}
+            out["hours"], out["bad"] = hours[single], bad[single].astype(np.int32)
+            uniq, first, inverse = np.unique(shared_groups, return_index=True, return_inverse=True)
+            sub = ids[:, shared]
+            for i, name in enumerate(GROUP_COLUMNS):
+                out[name] = np.concatenate([out[name], sub[i][first]])
+            sums = np.bincount(inverse, weights=hours[shared], minlength=len(uniq))
+            nbad = np.bincount(inverse, weights=bad[shared], minlength=len(uniq))
+            out["hours"] = np.concatenate([out["hours"], sums])
+            out["bad"] = np.concatenate([out["bad"], nbad.astype(np.int32)])
+        vocab = {name: self.vocabs[name].names for name in (*KEY_STRINGS, *ATTR_STRINGS)}
+        return out, vocab, self.stats
+
+    def _drop_repeats(
+        self,
+        keys: np.ndarray,
+        values: np.ndarray,
+        wc: np.ndarray,
+        ids: np.ndarray,
+        repeated: np.ndarray,
+    ) -> np.ndarray:
+        """Rows to drop: every later row of a repeated key. Equal values -> duplicate,
+        different -> conflict (the first row is kept, both are reported)."""
+        rows = np.flatnonzero(_member(keys, repeated))
+        order = rows[np.argsort(keys[rows], kind="stable")]
+        sk = keys[order]
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = sk[1:] != sk[:-1]
+        start = order[np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))]
+        later, start = order[~first], start[~first]
+        same = values[later] == values[start]
+        self.stats.duplicates = int(np.count_nonzero(same))
+        self.stats.conflicts = int(len(later) - self.stats.duplicates)
+        for row, kept in list(zip(later[~same], start[~same], strict=True))[:MAX_CONFLICT_DETAILS]:
+            col = dict(zip(GROUP_COLUMNS, ids[:, row], strict=True))
+            names = [month_key(int(col["month"]))]
+            names += [self.vocabs[n].names[int(col[n])] for n in ("site", "vo", "infrastructure")]
+            self.stats.conflict_details.append(
+                f"conflict at ({', '.join(names)}): kept raw_wc_time {wc[kept]:g}, "
+                f"dropped {wc[row]:g}"
+            )
+        return later
 
 
-def _merge(partials: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
-    """Combine partial aggregates with the same group hashes."""
-    if len(partials) == 1:
-        return partials[0]
-    cat = {name: np.concatenate([p[name] for p in partials]) for name in partials[0]}
-    uniq, first, inverse = np.unique(cat["ghash"], return_index=True, return_inverse=True)
-    out = {name: cat[name][first] for name in ("ghash", *GROUP_COLUMNS)}
-    out["hours"] = np.bincount(inverse, weights=cat["hours"], minlength=len(uniq))
-    out["bad"] = np.bincount(inverse, weights=cat["bad"], minlength=len(uniq)).astype(np.int64)
-    return out
+class _Column:
+    """An append-only column stored in 1 Mi-row blocks: large allocations go back to the system
+    when freed (many small per-batch arrays would fragment the heap and inflate the RSS)."""
+
+    BLOCK = 1 << 20
+
+    def __init__(self, dtype: type) -> None:
+        self.dtype = dtype
+        self.blocks: list[np.ndarray] = []
+        self.used = self.BLOCK
+
+    def append(self, values: np.ndarray) -> None:
+        done = 0
+        while done < len(values):
+            if self.used == self.BLOCK:
+                self.blocks.append(np.empty(self.BLOCK, dtype=self.dtype))
+                self.used = 0
+            n = min(len(values) - done, self.BLOCK - self.used)
+            self.blocks[-1][self.used : self.used + n] = values[done : done + n]
+            self.used += n
+            done += n
+
+    def take(self, out: np.ndarray | None = None) -> np.ndarray:
+        """All values as one array (written into ``out`` if given); the blocks are released."""
+        if self.blocks:
+            self.blocks[-1] = self.blocks[-1][: self.used]
+        total = sum(len(b) for b in self.blocks)
+        if out is None:
+            out = np.empty(total, dtype=self.dtype)
+        pos = 0
+        while self.blocks:
+            block = self.blocks.pop(0)
+            out[pos : pos + len(block)] = block
+            pos += len(block)
+        return out
+
+
+def _member(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Mask of ``values`` found in the sorted array ``sorted_set`` (lighter than np.isin)."""
+    if not len(sorted_set):
+        return np.zeros(len(values), dtype=bool)
+    pos = np.searchsorted(sorted_set, values)
+    np.minimum(pos, len(sorted_set) - 1, out=pos)
+    return sorted_set[pos] == values
+
+
+def _repeated(hashes: np.ndarray) -> np.ndarray:
+    """Hash values occurring more than once (np.sort is a fast vectorised sort)."""
+    s = np.sort(hashes)
+    return np.unique(s[1:][s[1:] == s[:-1]])

@@ -2,18 +2,21 @@
 "columns", "values"}]}]}``, one document or one chunk per line) and one row object per line.
 
 The small structural parts are walked in Python; each ``values`` array is cut into multi-MB
-slices at row boundaries (``],`` / ``]]``) and every slice is parsed by orjson in one call. A
+slices at row boundaries (``],`` / ``]]``). A compact slice without escapes is parsed as CSV by
+pyarrow (native, multi-threaded; see :func:`fast_rows`), any other by orjson in one call. A
 wrong cut (a bracket inside a string) cannot parse, so it is detected and the scanner falls back
 to row-at-a-time for that slice: results never depend on where the cuts fall."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 import orjson
 import pyarrow as pa
+import pyarrow.csv as pacsv
 
 from okr_tui.sources.dump_schema import NUMBERS, STRINGS, USED, DumpError, map_columns
 
@@ -24,6 +27,8 @@ _SPECIAL = re.compile(rb'["\[\]{}]')
 _SCALAR = re.compile(rb"[-+0-9.eE]+|true|false|null")
 _QUOTE, _LBRACK, _LBRACE = 0x22, 0x5B, 0x7B
 Batch = dict[str, pa.Array]
+_DICT = pa.dictionary(pa.int32(), pa.string())
+_SUSPECT = " \t"  # a string value starting/ending so may come from JSON whitespace
 
 
 def to_batch(columns: dict[str, tuple[Any, ...] | list[Any]], url: str) -> Batch:
@@ -237,13 +242,11 @@ class InfluxScanner:
             data, start = self.data, self.pos
             limit = min(len(data), start + CHUNK)
             m = _END.search(data, start, limit)
-            if m and (rows := _try_rows(data, start, m.start() + 1)) is not None:
-                self._emit(rows, index, width)
+            if m and self._emit_slice(data, start, m.start() + 1, index, width):
                 self.pos = m.end()
                 return
             cut = data.rfind(b"],", start, limit)
-            if cut > start and (rows := _try_rows(data, start, cut + 1)) is not None:
-                self._emit(rows, index, width)
+            if cut > start and self._emit_slice(data, start, cut + 1, index, width):
                 self.pos = cut + 2
                 self.peek()
                 continue
@@ -255,11 +258,63 @@ class InfluxScanner:
             if nxt != 0x2C:
                 self._unexpected(nxt)
 
+    def _emit_slice(self, data: bytes, start: int, end: int, index: dict[str, int], width: int) -> bool:
+        """Emit the rows of ``data[start:end]`` (``[..],..,[..]``); False if not parseable."""
+        batch = fast_rows(data[start:end], index, width)
+        if batch is not None:
+            self.emit(batch)
+            return True
+        rows = _try_rows(data, start, end)
+        if rows is None:
+            return False
+        self._emit(rows, index, width)
+        return True
+
     def _emit(self, rows: list[Any], index: dict[str, int], width: int) -> None:
         if any(type(r) is not list for r in rows) or set(map(len, rows)) != {width}:
             raise DumpError("value", self.url, f"a values row is not a list of {width} cells")
-        cols = list(zip(*rows))
+        cols = list(zip(*rows, strict=True))
         self.emit(to_batch({c: cols[i] for c, i in index.items()}, self.url))
+
+
+def fast_rows(chunk: bytes, index: dict[str, int], width: int) -> Batch | None:
+    """Compact rows of scalars (``["a",1,null],["b",2,3]``) parsed as CSV by pyarrow: after
+    ``],[`` -> newline a row of JSON scalars without escapes is a valid CSV record with the same
+    values. None (use orjson) whenever that cannot be guaranteed: escapes, whitespace or brackets
+    outside the row delimiters, a ragged row, or a string value that would differ."""
+    if len(chunk) < 2 or chunk[0] != _LBRACK or chunk[-1] != 0x5D:
+        return None
+    body = chunk[1:-1].replace(b"],[", b"\n")
+    for bad in (b"\\", b"[", b"]", b"{", b"}", b"\r"):
+        if bad in body:
+            return None
+    if b"\n" in chunk:
+        return None
+    names = [f"c{i}" for i in range(width)]
+    types = {f"c{i}": pa.float64() if c in NUMBERS else _DICT for c, i in index.items()}
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=2 << 20),
+            convert_options=pacsv.ConvertOptions(
+                column_types=types,
+                include_columns=list(types),
+                null_values=["null"],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return None
+    out: Batch = {}
+    for canonical, i in index.items():
+        column = table.column(f"c{i}").combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            for value in column.dictionary.to_pylist():
+                if value and (value[0] in _SUSPECT or value[-1] in _SUSPECT or '"' in value):
+                    return None
+        out[canonical] = column
+    return out
 
 
 def _string_end(data: bytes, quote: int) -> int:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 import orjson
+import pyarrow as pa
 
 from okr_tui.sources.dump_agg import Aggregator
 from okr_tui.sources.dump_csv import PrefixedReader, csv_batches, read_header
@@ -42,7 +43,8 @@ def sniff(head: bytes) -> str:
             obj = orjson.loads(first)
         except orjson.JSONDecodeError:
             return "json"
-        return "json" if isinstance(obj, dict) and ("results" in obj or "error" in obj) else "ndjson"
+        influx = isinstance(obj, dict) and ("results" in obj or "error" in obj)
+        return "json" if influx else "ndjson"
     if text[:1] == b"[":
         return "json-array"
     return "csv"
@@ -91,5 +93,6 @@ def parse_dump(
                 add(batch)
     except (OSError, EOFError) as exc:
         raise DumpError("truncated", url, f"the dump could not be read to its end: {exc}") from None
+    pa.default_memory_pool().release_unused()  # the reader's buffers, before the final sort
     groups, vocab, stats = agg.finish()
     return DumpAggregate.from_table(groups, vocab, stats, form, unknown)

@@ -3,8 +3,10 @@ second run (even in a fresh process) answers without re-parsing the dump."""
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -70,7 +72,7 @@ class DumpAggregate:
         out: dict[str, dict[str, float]] = defaultdict(dict)
         invalid: dict[tuple[str, str], int] = {}
         names = self.vocab["vo"]
-        for c, total, nbad in zip(uniq.tolist(), sums.tolist(), bads.tolist()):
+        for c, total, nbad in zip(uniq.tolist(), sums.tolist(), bads.tolist(), strict=True):
             vo, month = names[c // 100_000], month_key(c % 100_000)
             out[vo][month] = total
             if nbad:
@@ -90,42 +92,40 @@ class DumpAggregate:
         totals: dict[str, float] = defaultdict(float)
         monthly: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         labels = self.vocab[dim]
-        for k, m, h in zip(keys.tolist(), months.tolist(), hours.tolist()):
+        for k, m, h in zip(keys.tolist(), months.tolist(), hours.tolist(), strict=True):
             label = labels[k] or "unknown"
             totals[label] += h
             monthly[label][month_key(m)] += h
         return dict(totals), {k: dict(v) for k, v in monthly.items()}
 
-    # --- cache --------------------------------------------------------------------------------
-    def to_bytes(self, meta: dict[str, Any]) -> bytes:
+    # --- cache ---------------------------------------------------------------------------------
+    def save(self, path: Path, meta: dict[str, Any]) -> None:
+        """Write the aggregate (numpy .npz, loads in milliseconds) atomically to ``path``."""
         doc = {
             "version": FORMAT_VERSION,
             "meta": meta,
             "form": self.form,
             "unknown_columns": self.unknown_columns,
             "vocab": self.vocab,
-            "stats": {
-                "rows": self.stats.rows,
-                "duplicates": self.stats.duplicates,
-                "conflicts": self.stats.conflicts,
-                "conflict_details": self.stats.conflict_details,
-                "invalid": self.stats.invalid,
-            },
-            "columns": {name: self.columns[name] for name in _COLUMNS},
+            "stats": asdict(self.stats),
         }
-        return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
+        header = np.frombuffer(orjson.dumps(doc), dtype=np.uint8)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            with tmp.open("wb") as out:
+                np.savez(out, header=header, **{name: self.columns[name] for name in _COLUMNS})
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> tuple[DumpAggregate, dict[str, Any]]:
-        """Parse a cached aggregate. Raises ValueError when it is not one of this version."""
-        doc = orjson.loads(data)
-        if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
-            raise ValueError("not an aggregate of this version")
-        cols = doc["columns"]
-        arrays = {
-            name: np.asarray(cols[name], dtype=np.float64 if name == "hours" else np.int64)
-            for name in _COLUMNS
-        }
+    def load(cls, path: Path) -> tuple[DumpAggregate, dict[str, Any]]:
+        """Read a cached aggregate. Raises ValueError/OSError when it is unusable."""
+        with np.load(path, allow_pickle=False) as npz:
+            doc = orjson.loads(npz["header"].tobytes())
+            if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
+                raise ValueError("not an aggregate of this version")
+            arrays = {name: npz[name] for name in _COLUMNS}
         stats = DumpStats(**doc["stats"])
         agg = cls(doc["vocab"], arrays, stats, doc["form"], doc["unknown_columns"])
         return agg, doc["meta"]

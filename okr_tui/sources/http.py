@@ -64,11 +64,14 @@ def redact_url(url: str | httpx.URL) -> str:
     """``url`` without user:password and with credential-like query values masked."""
     parts = urlsplit(str(url))
     netloc = parts.netloc.rsplit("@", 1)[-1]
-    query = [
-        (k, "***" if any(s in k.lower() for s in _SECRET_PARAMS) else v)
-        for k, v in parse_qsl(parts.query, keep_blank_values=True)
-    ]
-    return urlunsplit((parts.scheme, netloc, parts.path, urlencode(query, safe=",/:"), ""))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    query = parts.query
+    if any(s in k.lower() for k, _v in pairs for s in _SECRET_PARAMS):
+        masked = [
+            (k, "***" if any(s in k.lower() for s in _SECRET_PARAMS) else v) for k, v in pairs
+        ]
+        query = urlencode(masked, safe=",/:*")
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

@@ -127,14 +127,21 @@ class OperationsPortal:
         vos: list[str] | None = None,
         progress: ProgressCallback | None = None,
     ) -> OperationsData:
-        """vo-list, then users of ``vos`` (default: every VO of the list) for ``period``."""
+        """vo-list, then users of ``vos`` (default: every VO of the list) for ``period``.
+
+        The bulk vo-users request does not depend on the VO list, so both go out together;
+        only when the bulk answer is refused do the per-VO requests follow."""
         list_url = redact_url(self.url("vo-list/json"))
-        before = self.requests
+        bulk = asyncio.ensure_future(self._bulk(period))
         try:
             infos, cached, at = await self._get(
                 "vo-list/json", self._ttl(None), parse_vo_list, "operations vo-list"
             )
-        except SourceError as exc:
+        except BaseException as exc:
+            bulk.cancel()
+            await asyncio.gather(bulk, return_exceptions=True)
+            if not isinstance(exc, SourceError):
+                raise
             prov = Provenance(
                 "operations vo-list", self.api, list_url, self.clock.now(), requests=1
             )
@@ -144,45 +151,52 @@ class OperationsPortal:
             )  # fmt: skip
         list_prov = Provenance(
             "operations vo-list", self.api, list_url, at, cache=cached, rows=len(infos),
-            requests=self.requests - before,
+            requests=0 if cached else 1,
         )  # fmt: skip
         targets = _targets(infos, vos)
-        users, missing, users_prov = await self._users(period, targets, progress)
+        if progress:
+            progress(ProgressEvent("users", 0, len(targets), "bulk vo-users"))
+        try:
+            accepted, why, bulk_prov = await bulk
+        except BaseException:
+            bulk.cancel()
+            raise
+        if accepted is not None:
+            wanted = {vo_key(t) for t in targets}
+            users = {
+                vo_key(name): series
+                for name, series in accepted.items()
+                if series is not None and vo_key(name) in wanted
+            }
+            bulk_prov.rows = len(users)
+            if progress:
+                progress(ProgressEvent("users", len(targets), len(targets), "bulk vo-users"))
+            return OperationsData(vos=infos, users=users, provenance=[list_prov, bulk_prov])
+        users, missing, users_prov = await self._users_per_vo(period, targets, progress, why)
+        users_prov.requests += bulk_prov.requests
         return OperationsData(
             vos=infos, users=users, missing=missing, provenance=[list_prov, users_prov]
         )
 
-    async def _users(
-        self, period: Period, targets: list[str], progress: ProgressCallback | None
-    ) -> tuple[dict[str, dict[str, int]], list[Missing], Provenance]:
-        before = self.requests
-        bulk_path = users_query(period)
-        bulk_url = redact_url(self.url(bulk_path))
-        ttl = self._ttl(period)
-        if progress:
-            progress(ProgressEvent("users", 0, len(targets), "bulk vo-users"))
+    async def _bulk(
+        self, period: Period
+    ) -> tuple[dict[str, UserSeries | None] | None, str, Provenance]:
+        """The bulk form: (per-VO users, "", provenance) or (None, why it was refused, ...)."""
+        path = users_query(period)
+        url = redact_url(self.url(path))
         try:
-            bulk, cached, at = await self._get(
-                bulk_path, ttl, _accept_bulk, "operations vo-users (bulk)"
+            users, cached, at = await self._get(
+                path, self._ttl(period), _accept_bulk, "operations vo-users (bulk)"
             )
         except SourceError as exc:
             refused = exc.cause.startswith(BULK_REFUSED)
             why = exc.cause[len(BULK_REFUSED) :] if refused else f"bulk request failed: {exc.cause}"
-        else:
-            wanted = {vo_key(t) for t in targets}
-            users = {
-                vo_key(name): series
-                for name, series in bulk.items()
-                if series is not None and vo_key(name) in wanted
-            }
-            if progress:
-                progress(ProgressEvent("users", len(targets), len(targets), "bulk vo-users"))
-            prov = Provenance(
-                "operations vo-users", self.api, bulk_url, at, cache=cached, rows=len(users),
-                detail="bulk", requests=self.requests - before,
-            )  # fmt: skip
-            return users, [], prov
-        return await self._users_per_vo(period, targets, progress, why, before)
+            return None, why, Provenance("", self.api, url, self.clock.now(), requests=1)
+        prov = Provenance(
+            "operations vo-users", self.api, url, at, cache=cached, detail="bulk",
+            requests=0 if cached else 1,
+        )  # fmt: skip
+        return users, "", prov
 
     async def _users_per_vo(
         self,
@@ -190,18 +204,16 @@ class OperationsPortal:
         targets: list[str],
         progress: ProgressCallback | None,
         why: str,
-        before: int,
     ) -> tuple[dict[str, dict[str, int]], list[Missing], Provenance]:
         semaphore = asyncio.Semaphore(max(1, self.settings.concurrency))
         ttl = self._ttl(period)
         users: dict[str, dict[str, int]] = {}
         missing: list[Missing] = []
-        done = 0
-        all_cached = True
+        done = sent = 0
         first_at = self.clock.now()
 
         async def one(vo: str) -> None:
-            nonlocal done, all_cached, first_at
+            nonlocal done, sent, first_at
             async with semaphore:
                 try:
                     series, cached, at = await self._get(
@@ -212,9 +224,9 @@ class OperationsPortal:
                     )
                 except SourceError as exc:
                     missing.append(Missing("users", vo, str(exc)))
-                    all_cached = False
+                    sent += 1
                 else:
-                    all_cached = all_cached and cached
+                    sent += 0 if cached else 1
                     first_at = min(first_at, at)
                     if series is not None:
                         users[vo_key(vo)] = series
@@ -226,8 +238,8 @@ class OperationsPortal:
         missing.sort(key=lambda m: vo_key(m.vo or ""))
         prov = Provenance(
             "operations vo-users", self.api, redact_url(self.url(users_query(period, "<vo>"))),
-            first_at, cache=bool(targets) and all_cached, rows=len(users),
-            detail=f"per-vo ({why})", requests=self.requests - before,
+            first_at, cache=bool(targets) and sent == 0 and not missing, rows=len(users),
+            detail=f"per-vo ({why})", requests=sent,
         )  # fmt: skip
         return users, missing, prov
 

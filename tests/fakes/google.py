@@ -18,6 +18,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -96,6 +97,8 @@ class FakeGoogle:
     requests: list[LoggedRequest] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     refresh_tokens: dict[str, str] = field(default_factory=dict)  # OAuth refresh -> identity
+    # called after each successful batchUpdate (e.g. to simulate a sheet that differs on read)
+    after_batch: Callable[[FakeSpreadsheet], None] | None = None
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -233,6 +236,8 @@ class FakeGoogle:
             try:
                 if m.group(2) and method == "POST":
                     replies = book.batch_update((body or {}).get("requests", []))
+                    if self.after_batch is not None:
+                        self.after_batch(book)
                     return 200, {"spreadsheetId": book.key, "replies": replies}
                 if method == "GET" and not m.group(2):
                     return 200, self._get(book, query)
@@ -271,6 +276,8 @@ def _error(code: int, message: str, status: str) -> dict[str, Any]:
 class _Handler(BaseHTTPRequestHandler):
     owner: FakeGoogle
     protocol_version = "HTTP/1.1"
+    wbufsize = 1 << 16  # one write per response (no Nagle / delayed-ACK stalls)
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:  # silence stderr
         return
@@ -284,6 +291,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Retry-After", str(fault.retry_after))
         self.end_headers()
         self.wfile.write(data)
+        self.wfile.flush()
 
     def _handle(self, method: str) -> None:
         owner = self.owner

@@ -284,6 +284,7 @@ class _QuietServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out at once (no delayed-ACK stalls)
     portals: FakePortals
     server_name: str
 
@@ -296,9 +297,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         for key, value in headers.items():
             self.send_header(key, value)
-        self.end_headers()
+        # headers and body in ONE write: a split response costs an extra round trip
+        self._headers_buffer.extend([b"\r\n", body])  # type: ignore[attr-defined]
         with contextlib.suppress(OSError):  # the client may have given up (timeout)
-            self.wfile.write(body)
+            self.flush_headers()
 
     def do_GET(self) -> None:
         fake = self.portals

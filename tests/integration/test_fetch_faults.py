@@ -134,11 +134,11 @@ CASES: dict[str, Case] = {
         faults={VO_LIST: Fault(delay=1.5)}, null=("users",), stderr=("{ops}", "vo-list", "tim"),
     ),
     "connection-refused": Case(
-        refuse=("accounting",), null=("cloud", "htc"), stderr=("{acc}", "cannot connect"),
+        refuse=("accounting",), null=("cloud", "htc"), stderr=("{acc}", "refused"),
     ),
     "everything-refused": Case(
         refuse=("accounting", "operations"), exit=EXIT_ERROR,
-        null=("cloud", "htc", "users"), stderr=("{acc}", "{ops}", "cannot connect", "nothing"),
+        null=("cloud", "htc", "users"), stderr=("{acc}", "{ops}", "refused", "nothing"),
     ),
     "invalid-json": Case(
         faults={HTC: Fault.invalid_json()}, null=("htc",), stderr=("{acc}", "htc", "JSON"),

@@ -4,6 +4,7 @@ that fails leaves the sheet unchanged, not shared / not found, credentials probl
 from __future__ import annotations
 
 import json
+import logging
 import os
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -151,9 +152,11 @@ def test_credentials_not_json(google_settings: Settings, tmp_path: Path) -> None
         backend.target()
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file")
-def test_credentials_unreadable(google_settings: Settings) -> None:
-    os.chmod(google_settings.credentials, 0)
+def test_credentials_unreadable(google_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(self: Path, *args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(Path, "read_text", denied)
     backend = GoogleSheetsBackend(google_settings)
     with pytest.raises(CredentialsError, match="permission denied"):
         backend.target()
@@ -224,3 +227,28 @@ def test_oauth_without_client_secret_explains(
     backend = GoogleSheetsBackend(replace(google_settings, auth="oauth"), paths=app_paths)
     with pytest.raises(CredentialsError, match="oauth_client_secret"):
         backend.target()
+
+
+def test_worksheet_deleted_after_open_reads_as_missing(
+    fake_google: FakeGoogle, google_settings: Settings
+) -> None:
+    book(fake_google)
+    backend = GoogleSheetsBackend(google_settings)
+    backend.target()
+    sheets = fake_google.spreadsheets["fakeKey123"].sheets
+    sheets[:] = [s for s in sheets if s.title != WS]
+    assert backend.read([WS]) == {WS: None}
+
+
+def test_no_key_material_in_logs(
+    fake_google: FakeGoogle, google_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    book(fake_google)
+    caplog.set_level(logging.DEBUG)
+    fake_google.add_fault(Fault(429, times=1, method="GET"))
+    backend = GoogleSheetsBackend(google_settings)
+    backend.read([WS])
+    pem = Path(google_settings.credentials).read_text()
+    key_line = json.loads(pem)["private_key"].splitlines()[1]
+    assert "PRIVATE KEY" not in caplog.text and key_line not in caplog.text
+    assert "fake-access-" not in caplog.text

@@ -29,9 +29,7 @@ def grids():
 
 def the_report(**kw):
     kw.setdefault("users", [("alice", 7, 2, 3), ("ops", None, 5, 9), ("=1+1", 1, 1, 1)])
-    return report(
-        "2024.10-12", cloud=cpu_report("cloud", P, {"alice": 12}, ["ops"], 12), **kw
-    )
+    return report("2024.10-12", cloud=cpu_report("cloud", P, {"alice": 12}, ["ops"], 12), **kw)
 
 
 def test_plan_lists_inserts_and_changes_with_fields_and_keys():

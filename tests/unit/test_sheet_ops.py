@@ -59,7 +59,9 @@ def test_push_backs_up_writes_verifies_and_logs(ctx):
     assert files == ["after.json", "before.json", "meta.json", "report.json"]
     before = json.loads((result.backup / "before.json").read_text())
     assert before[USERS]["rows"][1][1] == [None, "=SUM(B3:B4)", None]
-    assert json.loads((result.backup / "report.json").read_text())["period"]["label"] == "2024.10-12"
+    assert (
+        json.loads((result.backup / "report.json").read_text())["period"]["label"] == "2024.10-12"
+    )
     (line,) = ctx.paths.push_log.read_text().splitlines()
     rec = json.loads(line)
     assert rec["action"] == "push" and "@" in rec["user"]

@@ -13,7 +13,7 @@ from okr_tui.core.grid import CellValue, Grid, col_letter
 
 # A cell reference not preceded by a letter/underscore/!/: (sheet names and range tails are
 # handled by the range pattern) and not followed by "(" (function names like LOG10).
-_REF = re.compile(r"(?<![A-Za-z_0-9.!$])(\$?)([A-Z]{1,3})(\$?)([0-9]+)(?![0-9A-Za-z_(])")
+_REF = re.compile(r"(?<![A-Za-z_0-9.!$:])(\$?)([A-Z]{1,3})(\$?)([0-9]+)(?![0-9A-Za-z_(])")
 _RANGE = re.compile(
     r"(?<![A-Za-z_0-9.!$])(\$?)([A-Z]{1,3})(\$?)([0-9]+):(\$?)([A-Z]{1,3})(\$?)([0-9]+)"
     r"(?![0-9A-Za-z_(])"

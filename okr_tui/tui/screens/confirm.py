@@ -62,7 +62,7 @@ class ConfirmPushScreen(ModalScreen[bool]):
             yield Input(placeholder=plan.period_label, id="confirm-label")
             with Horizontal(classes="t2-buttons"):
                 yield Button("Push", id="confirm-push", variant="error", disabled=True)
-                yield Button("Cancel [Esc]", id="confirm-cancel")
+                yield Button("Cancel (Esc)", id="confirm-cancel")
 
     def on_mount(self) -> None:
         self.query_one("#confirm-label", Input).focus()
@@ -122,8 +122,8 @@ class ConfirmUndoScreen(ModalScreen[bool]):
                 classes="t2-hint",
             )
             with Horizontal(classes="t2-buttons"):
-                yield Button("Undo [y]", id="undo-yes", variant="error")
-                yield Button("Keep [n]", id="undo-no", variant="primary")
+                yield Button("Undo (y)", id="undo-yes", variant="error")
+                yield Button("Keep (n)", id="undo-no", variant="primary")
 
     def on_mount(self) -> None:
         self.query_one("#undo-no", Button).focus()

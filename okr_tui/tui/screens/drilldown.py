@@ -30,16 +30,18 @@ BREAKDOWN_KINDS = ("ngi", "site")
 
 
 def _ticks(values: list[float], n: int = 5) -> list[float]:
-    """Evenly spaced y ticks from 0 to the largest value."""
-    top = max(values, default=0.0) or 1.0
-    return [top * i / (n - 1) for i in range(n)]
+    """Evenly spaced y ticks from the smallest to the largest value."""
+    low, high = min(values, default=0.0), max(values, default=0.0)
+    if high <= low:
+        low, high = low - 1.0, high + 1.0
+    return [low + (high - low) * i / (n - 1) for i in range(n)]
 
 
 def _short(value: float) -> str:
     """1234567 → 1.2M (axis labels)."""
     for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
         if abs(value) >= size:
-            return f"{value / size:.1f}{unit}"
+            return f"{value / size:.4g}{unit}"
     return f"{value:.0f}"
 
 

@@ -69,9 +69,9 @@ class OnboardingScreen(ModalScreen[OnboardingChoice]):
                 classes="t2-hint",
             )
             with Horizontal(classes="t2-buttons"):
-                yield Button("Settings [s]", id="onboarding-settings", variant="primary")
-                yield Button("Open the demo [d]", id="onboarding-demo", variant="success")
-                yield Button("Quit [q]", id="onboarding-quit", variant="default")
+                yield Button("Settings (s)", id="onboarding-settings", variant="primary")
+                yield Button("Open the demo (d)", id="onboarding-demo", variant="success")
+                yield Button("Quit (q)", id="onboarding-quit", variant="default")
 
     def on_mount(self) -> None:
         self.query_one("#onboarding-settings", Button).focus()

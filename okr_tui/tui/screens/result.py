@@ -79,8 +79,8 @@ class ResultScreen(Screen[None]):
             yield Static(describe_push(self.result, self.target), id="result-summary")
             yield Static("", id="result-undo")
             with Horizontal(classes="t2-buttons"):
-                yield Button("Undo [u]", id="result-undo-button", variant="warning")
-                yield Button("Back [Esc]", id="result-back", variant="primary")
+                yield Button("Undo (u)", id="result-undo-button", variant="warning")
+                yield Button("Back (Esc)", id="result-back", variant="primary")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -160,8 +160,8 @@ class ConflictScreen(ModalScreen[str | None]):
             )
             yield Static(self.message, id="conflict-detail", classes="t2-hint")
             with Horizontal(classes="t2-buttons"):
-                yield Button("Refresh the diff [r]", id="conflict-refresh", variant="primary")
-                yield Button("Close [Esc]", id="conflict-close")
+                yield Button("Refresh the diff (r)", id="conflict-refresh", variant="primary")
+                yield Button("Close (Esc)", id="conflict-close")
 
     def on_mount(self) -> None:
         self.query_one("#conflict-refresh", Button).focus()

@@ -69,10 +69,10 @@ class SettingsScreen(Screen[Settings | None]):
         settings = self.ctx.settings
         yield Header()
         with Horizontal(id="settings-tests"):
-            yield Button("Test Accounting [F5]", id="test-accounting")
-            yield Button("Test Operations Portal [F6]", id="test-operations")
-            yield Button("Test spreadsheet [F7]", id="test-spreadsheet")
-            yield Button("Save [ctrl+s]", id="settings-save", variant="primary")
+            yield Button("Test Accounting (F5)", id="test-accounting")
+            yield Button("Test Operations Portal (F6)", id="test-operations")
+            yield Button("Test spreadsheet (F7)", id="test-spreadsheet")
+            yield Button("Save (ctrl+s)", id="settings-save", variant="primary")
         yield Static(self._where(settings), id="settings-where")
         yield Static("", id="settings-test-result")
         with VerticalScroll(id="settings-form"):
