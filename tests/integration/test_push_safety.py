@@ -133,3 +133,31 @@ def test_verification_failure_is_reported(
     assert not result.verified
     assert any(p.endswith("!B2") for p in result.problems)
     assert book.sheet(google_settings.worksheet_cloud) is not None
+
+
+def test_verification_failure_is_reported_xlsx(
+    fake_google: FakeGoogle,
+    google_settings: Settings,
+    app_paths: AppPaths,
+    frozen_clock: Clock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = xlsx_from_book(
+        build_spreadsheet(fake_google, google_settings, N_VOS), tmp_path / "okr.xlsx"
+    )
+    real_apply = XlsxBackend.apply
+
+    def apply_then_tamper(self: XlsxBackend, plans: list) -> None:  # type: ignore[type-arg]
+        real_apply(self, plans)
+        wb = openpyxl.load_workbook(path)
+        wb[xlsx_title(google_settings.worksheet_cloud)]["B2"].value = -1
+        wb.save(path)
+
+    monkeypatch.setattr(XlsxBackend, "apply", apply_then_tamper)
+    ctx = ctx_for(google_settings, app_paths, frozen_clock)
+    backend = XlsxBackend(path)
+    report = build_report(N_VOS)
+    result = push(ctx, plan_for(ctx, report, backend), report, backend, confirmed=True)
+    assert not result.verified
+    assert any(p.endswith("!B2") for p in result.problems)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timezone
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from okr_tui.core.models import (
     Anomaly,
@@ -82,9 +82,7 @@ def make_report(selection: Selection, n: int = 6, missing_users: str | None = No
                 continue
             series = {k: 20 * (i + 1) + j for j, k in enumerate(keys)}
             rows.append(UsersRow(name, series[keys[-1]], 10 * i, 30 * i, series=series))
-        missing = (
-            [Missing("users", missing_users, "vo-users timed out")] if missing_users else []
-        )
+        missing = [Missing("users", missing_users, "vo-users timed out")] if missing_users else []
         report.users = UsersReport(period, rows, missing=missing)
         report.missing += missing
     report.sources = [

@@ -12,7 +12,7 @@ from okr_tui.core.clock import Clock
 from okr_tui.core.periods import Period
 from okr_tui.sources.base import SourceError
 from okr_tui.sources.cache import LONG_TTL, SHORT_TTL, ResponseCache, cached_fetch
-from okr_tui.sources.http import decode_json, parse_retry_after, redact_url
+from okr_tui.sources.http import decode_json, parse_retry_after, redact_url, stream_to_file
 from okr_tui.sources.parsers import ParseError
 
 NOW = datetime(2025, 2, 10, 9, 30, tzinfo=timezone.utc)
@@ -122,3 +122,35 @@ async def test_cached_fetch_stores_only_parsed_documents(tmp_path: Path) -> None
     assert await cached_fetch(cache, "http://h/x", 60, good, parse, clock) == ([7], False, NOW)
     assert await cached_fetch(cache, "http://h/x", 60, good, parse, clock) == ([7], True, NOW)
     assert calls == ["bad", "good"]
+
+
+async def test_stream_to_file_retries_and_writes_atomically(tmp_path: Path, fast_settings) -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            return httpx.Response(503, headers={"Retry-After": "0"})
+        return httpx.Response(200, content=b"a,b\n1,2\n", headers={"ETag": '"v1"'})
+
+    seen: list[int] = []
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        headers = await stream_to_file(
+            client, "http://h/csv", tmp_path / "out" / "dump.csv", source="accounting dump",
+            settings=fast_settings, on_bytes=seen.append,
+        )  # fmt: skip
+    assert (tmp_path / "out" / "dump.csv").read_bytes() == b"a,b\n1,2\n"
+    assert headers["etag"] == '"v1"' and len(calls) == 2 and seen[-1] == 8
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["dump.csv"]
+
+
+async def test_stream_to_file_failure_leaves_no_file(tmp_path: Path, fast_settings) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(404, text="gone"))
+    async with httpx.AsyncClient(transport=transport) as client:
+        with pytest.raises(SourceError) as err:
+            await stream_to_file(
+                client, "http://h/json", tmp_path / "out" / "d.json", source="accounting dump",
+                settings=fast_settings,
+            )  # fmt: skip
+    assert err.value.cause == "HTTP 404 Not Found" and err.value.status == 404
+    assert list((tmp_path / "out").iterdir()) == []

@@ -109,9 +109,7 @@ class PreviewScreen(Screen[None]):
 
     @property
     def fetching(self) -> bool:
-        return any(
-            w.is_running and not w.is_cancelled for w in self.workers if w.group == "fetch"
-        )
+        return any(w.is_running and not w.is_cancelled for w in self.workers if w.group == "fetch")
 
     def on_fetch_progress(self, message: FetchProgress) -> None:
         self.progress[message.event.source] = message.event
@@ -214,24 +212,14 @@ class PreviewScreen(Screen[None]):
 
     @on(Input.Changed, "#grid-filter")
     def _filter(self, event: Input.Changed) -> None:
-        for scope in self.scopes:
-            grid = self.query_one(f"#grid-{scope}", ReportGrid)
-            if grid is self.current_grid():
-                grid.set_filter(event.value)
-            else:
-                grid.filter_text = event.value  # applied when its tab is shown
+        for grid in self.query(ReportGrid):
+            grid.set_filter(event.value)  # a grid in a hidden tab applies it when shown
 
     @on(Input.Submitted, "#grid-filter")
     def _filter_done(self) -> None:
         grid = self.current_grid()
         if grid is not None:
             grid.focus()
-
-    @on(TabbedContent.TabActivated)
-    def _sync_filter(self) -> None:
-        grid = self.current_grid()
-        if grid is not None and grid.shown is not None:
-            grid.refresh_view()
 
     def action_retry(self) -> None:
         if self.fetching:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Iterable
+from dataclasses import dataclass
 from itertools import count
 
 from rich.text import Text
@@ -16,6 +16,7 @@ from okr_tui.tui.tabledata import GridRow, filter_rows, sort_rows
 
 _generation = count()
 
+MONTH_WINDOW = 12  # month columns on screen at once (rendering cost grows with columns)
 SUMMARY_COLUMNS = [
     ("total", "Total"),
     ("share", "Share %"),
@@ -75,12 +76,16 @@ class ReportGrid(DataTable[Text]):
     BINDINGS = [
         Binding("s", "sort_column", "Sort", id="grid.sort"),
         Binding("enter", "drill", "Drill down", id="grid.drill", show=True),
+        Binding("left_square_bracket", "window(-3)", "Earlier months", id="grid.earlier"),
+        Binding("right_square_bracket", "window(3)", "Later months", id="grid.later"),
     ]
 
     def __init__(self, scope: str, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="cell", zebra_stripes=True)
         self.scope = scope
         self.month_keys: list[str] = []
+        self.total_label = "Total"
+        self.window_start = 0
         self.rows_data: list[GridRow] = []
         self._rendered: dict[str, list[Text]] = {}
         self.shown: list[GridRow] = []
@@ -90,6 +95,7 @@ class ReportGrid(DataTable[Text]):
         self._by_row_key: dict[str, GridRow] = {}
         self._columns_cache: tuple[tuple[int, int], list[Column]] | None = None
         self._measured: set[str] = set()
+        self._stale = False
 
     # --- speed: 300 VOs x 36 months re-shown on every filter keystroke ---------------------
     @property
@@ -109,14 +115,46 @@ class ReportGrid(DataTable[Text]):
         super()._update_dimensions(fresh)
 
     def set_columns(self, month_keys: list[str], total_label: str = "Total") -> None:
-        """(Re)create the columns: VO, one per month, then the summary columns."""
-        self.clear(columns=True)
+        """(Re)create the columns: VO, the months of the window, then the summary columns."""
         self.month_keys = list(month_keys)
+        self.total_label = total_label
+        self.window_start = max(0, len(self.month_keys) - MONTH_WINDOW)  # latest months
+        self._make_columns()
+
+    @property
+    def window(self) -> list[str]:
+        """The month columns on screen (at most MONTH_WINDOW; ``[`` / ``]`` move them)."""
+        return self.month_keys[self.window_start : self.window_start + MONTH_WINDOW]
+
+    def _make_columns(self) -> None:
+        self.clear(columns=True)
+        self._measured = set()
         self.add_column("VO", key="vo")
-        for key in self.month_keys:
-            self.add_column(key, key=key)
+        window = self.window
+        for i, key in enumerate(window):
+            label = key
+            if i == 0 and self.window_start > 0:
+                label = f"◀ {key}"
+            if i == len(window) - 1 and self.window_start + len(window) < len(self.month_keys):
+                label = f"{key} ▶"
+            self.add_column(label, key=key)
         for key, label in SUMMARY_COLUMNS:
-            self.add_column(total_label if key == "total" else label, key=key)
+            self.add_column(self.total_label if key == "total" else label, key=key)
+
+    def _cells(self, row: GridRow) -> list[Text]:
+        cells = self._rendered[row.key]
+        start, n = self.window_start, len(self.month_keys)
+        end = min(start + MONTH_WINDOW, n)
+        return [cells[0], *cells[1 + start : 1 + end], *cells[1 + n :]]
+
+    def shift_window(self, months: int) -> None:
+        """Show earlier (negative) or later months."""
+        top = max(0, len(self.month_keys) - MONTH_WINDOW)
+        start = min(max(0, self.window_start + months), top)
+        if start != self.window_start:
+            self.window_start = start
+            self._make_columns()
+            self.refresh_view()
 
     def set_rows(self, rows: list[GridRow]) -> None:
         """Replace the data (rows are rendered once and reused by sort and filter)."""
@@ -125,8 +163,20 @@ class ReportGrid(DataTable[Text]):
         self._measured = set()  # new content: measure every row again
         self.refresh_view()
 
+    def _hidden(self) -> bool:
+        return any(not node.display for node in self.ancestors_with_self)
+
+    def on_show(self) -> None:
+        if self._stale:
+            self.refresh_view()
+
     def refresh_view(self) -> None:
-        """Apply filter and sort and redraw; keeps the cursor on the same VO when possible."""
+        """Apply filter and sort and redraw; keeps the cursor on the same VO when possible.
+        A grid in a hidden tab is redrawn when it is shown."""
+        if self.is_mounted and self._hidden():
+            self._stale = True
+            return
+        self._stale = False
         current = self.current_row()
         column = self.cursor_column
         rows = filter_rows(self.rows_data, self.filter_text)
@@ -140,7 +190,7 @@ class ReportGrid(DataTable[Text]):
             for row in rows:
                 key = f"{row.key}@{gen}"
                 self._by_row_key[key] = row
-                self.add_row(*self._rendered[row.key], key=key)
+                self.add_row(*self._cells(row), key=key)
             index = 0
             if current is not None:
                 index = next((i for i, r in enumerate(rows) if r.key == current.key), 0)
@@ -170,6 +220,15 @@ class ReportGrid(DataTable[Text]):
             return
         column = list(self.columns)[self.cursor_column].value or "vo"
         self.sort_by(column)
+
+    def action_window(self, months: int) -> None:
+        self.shift_window(months)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Month window keys only when there are more months than columns."""
+        if action == "window":
+            return len(self.month_keys) > MONTH_WINDOW
+        return True
 
     def action_drill(self) -> None:
         row = self.current_row()

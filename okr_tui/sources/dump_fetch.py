@@ -1,0 +1,247 @@
+"""Download of the dump into the cache directory: conditional requests (ETag / Last-Modified)
+when the server offers validators, otherwise a maximum age; a temp file that only replaces the
+cached dump after it was completely received *and* parsed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from okr_tui.core.clock import Clock
+from okr_tui.settings import Settings
+from okr_tui.sources.base import ProgressCallback, ProgressEvent
+from okr_tui.sources.dump_schema import DumpError
+from okr_tui.sources.http import RETRY_STATUSES, parse_retry_after, redact_url
+
+WRITE_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """A complete dump on disk. ``temp``: a fresh download not yet moved into the cache."""
+
+    path: Path
+    url: str  # redacted
+    endpoint: str  # "csv" | "json"
+    fetched_at: datetime
+    etag: str | None = None
+    last_modified: str | None = None
+    cached: bool = False  # answered from the cached copy (304 or younger than the max age)
+    revalidated: bool = False  # a 304 confirmed the cached copy
+    temp: bool = False
+    requests: int = 0
+
+    @property
+    def validator(self) -> str:
+        """What identifies this dump's content for the aggregate cache."""
+        if self.etag:
+            return f"etag:{self.etag}"
+        if self.last_modified:
+            return f"last-modified:{self.last_modified}"
+        return f"fetched:{self.fetched_at.isoformat()}:{self.path.stat().st_size}"
+
+
+class DumpStore:
+    """The cached dump of one URL: ``<key>.data``, ``<key>.meta.json``, ``<key>.agg.npz``."""
+
+    def __init__(self, cache_dir: Path | None, url: str) -> None:
+        self.dir = cache_dir
+        key = hashlib.sha256(redact_url(url).encode()).hexdigest()[:24]
+        self.data = cache_dir / f"{key}.data" if cache_dir else None
+        self.meta_path = cache_dir / f"{key}.meta.json" if cache_dir else None
+        self.aggregate = cache_dir / f"{key}.agg.npz" if cache_dir else None
+
+    def read_meta(self) -> dict[str, Any] | None:
+        if not self.meta_path or not self.data or not self.data.is_file():
+            return None
+        try:
+            meta = orjson.loads(self.meta_path.read_bytes())
+            datetime.fromisoformat(meta["fetched_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+        return meta if isinstance(meta, dict) else None
+
+    def write_meta(self, meta: dict[str, Any]) -> None:
+        if not self.meta_path:
+            return
+        tmp = self.meta_path.with_name(f".{self.meta_path.name}.{os.getpid()}.tmp")
+        tmp.write_bytes(orjson.dumps(meta))
+        os.replace(tmp, self.meta_path)
+
+    def temp_file(self) -> Path:
+        directory = self.dir or Path(tempfile.gettempdir())
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".dump-", suffix=".part", dir=directory)
+        os.close(fd)
+        return Path(name)
+
+    def commit(self, file: DumpFile) -> DumpFile:
+        """Move a parsed temp download into the cache (atomic rename) and record its meta."""
+        if not file.temp or not self.data:
+            return file
+        os.replace(file.path, self.data)
+        self.write_meta(
+            {
+                "url": file.url,
+                "endpoint": file.endpoint,
+                "fetched_at": file.fetched_at.isoformat(),
+                "etag": file.etag,
+                "last_modified": file.last_modified,
+            }
+        )
+        return replace(file, path=self.data, temp=False)
+
+    def cached_file(self, meta: dict[str, Any], **changes: Any) -> DumpFile:
+        assert self.data is not None
+        base = DumpFile(
+            path=self.data,
+            url=meta["url"],
+            endpoint=meta["endpoint"],
+            fetched_at=datetime.fromisoformat(meta["fetched_at"]),
+            etag=meta.get("etag"),
+            last_modified=meta.get("last_modified"),
+            cached=True,
+        )
+        return replace(base, **changes)
+
+
+async def download(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    clock: Clock,
+    store: DumpStore,
+    url: str,
+    endpoint: str,
+    *,
+    refresh: bool = False,
+    progress: ProgressCallback | None = None,
+) -> DumpFile:
+    """The dump at ``url``: from the cache when still valid, else downloaded to a temp file.
+
+    Raises DumpError: ``not-found`` (404), ``not-a-dump`` (an HTML page), ``http`` (other
+    statuses, network failures after retries), ``truncated`` (the body ended early)."""
+    shown = redact_url(url)
+    meta = None if refresh else store.read_meta()
+    if meta and meta.get("url") != shown:
+        meta = None
+    headers: dict[str, str] = {"Accept-Encoding": "gzip"}
+    if meta:
+        if meta.get("etag"):
+            headers["If-None-Match"] = meta["etag"]
+        if meta.get("last_modified"):
+            headers["If-Modified-Since"] = meta["last_modified"]
+        if len(headers) == 1:
+            age = (clock.now() - datetime.fromisoformat(meta["fetched_at"])).total_seconds()
+            if age < settings.dump_max_age_hours * 3600:
+                return store.cached_file(meta)
+    attempts, waited = 0, 0.0
+    while True:
+        attempts += 1
+        try:
+            return await _get(client, clock, store, url, shown, endpoint, headers, meta, progress)
+        except _Retry as exc:
+            delay = exc.retry_after
+            if delay is None:
+                delay = settings.retry_base_delay * 2 ** (attempts - 1)
+            if attempts > settings.retries or waited + delay > settings.retry_max_wait:
+                raise DumpError(
+                    "http", shown, f"{exc.cause} ({attempts} attempts)", status=exc.status
+                ) from None
+            waited += delay
+            await asyncio.sleep(delay)
+
+
+class _Retry(Exception):
+    def __init__(self, cause: str, status: int | None = None, retry_after: float | None = None):
+        super().__init__(cause)
+        self.cause, self.status, self.retry_after = cause, status, retry_after
+
+
+async def _get(
+    client: httpx.AsyncClient,
+    clock: Clock,
+    store: DumpStore,
+    url: str,
+    shown: str,
+    endpoint: str,
+    headers: dict[str, str],
+    meta: dict[str, Any] | None,
+    progress: ProgressCallback | None,
+) -> DumpFile:
+    try:
+        async with client.stream("GET", url, headers=headers) as response:
+            status = response.status_code
+            if status == 304 and meta:
+                return store.cached_file(meta, revalidated=True, requests=1)
+            if status in RETRY_STATUSES:
+                after = parse_retry_after(response.headers.get("retry-after"))
+                raise _Retry(f"HTTP {status} {response.reason_phrase}", status, after)
+            if status == 404:
+                raise DumpError("not-found", shown, "HTTP 404: no dump at this URL", status=404)
+            if not response.is_success:
+                cause = f"HTTP {status} {response.reason_phrase}".rstrip()
+                raise DumpError("http", shown, cause, status=status)
+            if "html" in response.headers.get("content-type", "").lower():
+                raise DumpError("not-a-dump", shown, "an HTML page, not a dump", status=status)
+            return await _save_body(response, clock, store, shown, endpoint, progress)
+    except httpx.TimeoutException as exc:
+        raise _Retry(f"timed out ({type(exc).__name__})") from None
+    except (httpx.ConnectError, httpx.NetworkError) as exc:
+        raise _Retry(f"cannot connect: {type(exc).__name__}") from None
+    except httpx.HTTPError as exc:
+        raise DumpError("http", shown, f"request failed: {type(exc).__name__}") from None
+
+
+async def _save_body(
+    response: httpx.Response,
+    clock: Clock,
+    store: DumpStore,
+    shown: str,
+    endpoint: str,
+    progress: ProgressCallback | None,
+) -> DumpFile:
+    length = response.headers.get("content-length")
+    total = int(length) if length and length.isdigit() else None
+    encoded = "content-encoding" in response.headers
+    path = store.temp_file()
+    received = 0
+    try:
+        with path.open("wb") as out:
+            try:
+                async for chunk in response.aiter_bytes(WRITE_CHUNK):
+                    out.write(chunk)
+                    received += len(chunk)
+                    if progress:
+                        progress(ProgressEvent("accounting dump", received, total, "download"))
+            except (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError) as exc:
+                raise DumpError(
+                    "truncated", shown, f"the download ended early ({type(exc).__name__})"
+                ) from None
+            except httpx.TimeoutException:
+                raise DumpError("truncated", shown, "the download stalled (timed out)") from None
+        if total is not None and not encoded and received != total:
+            raise DumpError("truncated", shown, f"received {received} of {total} bytes")
+    except BaseException:
+        with contextlib.suppress(OSError):
+            path.unlink()
+        raise
+    return DumpFile(
+        path=path,
+        url=shown,
+        endpoint=endpoint,
+        fetched_at=clock.now(),
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        temp=True,
+        requests=1,
+    )
