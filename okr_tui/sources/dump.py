@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -21,10 +23,11 @@ from okr_tui.core.periods import Period
 from okr_tui.settings import Settings
 from okr_tui.sources.base import ProgressCallback, ProgressEvent, SourceError
 from okr_tui.sources.cache import ResponseCache
-from okr_tui.sources.dump_fetch import DumpFile, DumpStore, download
+from okr_tui.sources.dump_fetch import DumpFile, DumpStore, GrowingFile, download
 from okr_tui.sources.dump_parse import parse_dump
 from okr_tui.sources.dump_result import DumpAggregate
 from okr_tui.sources.dump_schema import BREAKDOWNS, DumpError, scope_infras
+from okr_tui.sources.http import redact_url
 
 ENDPOINTS = ("csv", "json")
 INFRA_LABEL = {"cloud": "Cloud", "grid": "Grid", "grid-local": "Grid-Local"}
@@ -41,6 +44,20 @@ class DumpLoad:
     aggregate_cached: bool  # the aggregate was read back, not parsed
     requests: int
     notes: list[str]
+
+
+def _on_loop(progress: ProgressCallback) -> ProgressCallback:
+    """A callback safe to call from the parser thread: it runs on the event loop's thread."""
+    loop = asyncio.get_running_loop()
+    owner = threading.get_ident()
+
+    def call(event: ProgressEvent) -> None:
+        if threading.get_ident() == owner:
+            progress(event)
+        else:
+            loop.call_soon_threadsafe(progress, event)
+
+    return call
 
 
 def parse_file(path: Path, url: str) -> DumpAggregate:
@@ -117,27 +134,40 @@ class DumpAccounting:
         raise DumpError(kind, self.base, cause)
 
     async def _load_endpoint(self, endpoint: str, progress: ProgressCallback | None) -> DumpLoad:
+        if progress is not None:
+            progress = _on_loop(progress)
         url = f"{self.base}/{endpoint}"
         cache_dir = self.cache.dir / "dump" if self.cache else None
         refresh = bool(self.cache and self.cache.refresh)
         store = DumpStore(cache_dir, url)
         notes = [f"{endpoint} endpoint"]
+        parsing: asyncio.Future[DumpAggregate] | None = None
+
+        def on_body(reader: GrowingFile) -> None:
+            nonlocal parsing
+            parsing = asyncio.ensure_future(
+                asyncio.to_thread(self._parse_stream, reader, redact_url(url), progress)
+            )
+
         try:
             file = await download(
                 self._http(), self.settings, self.clock, store, url, endpoint,
-                refresh=refresh, progress=progress,
+                refresh=refresh, progress=progress, on_body=on_body,
             )  # fmt: skip
         except DumpError as exc:
+            if parsing is not None:
+                with contextlib.suppress(DumpError, OSError):
+                    await parsing
             stale = store.read_meta()
             if exc.kind not in ("truncated", "http") or stale is None:
                 raise
-            file = store.cached_file(stale)
+            file, parsing = store.cached_file(stale), None
             notes.append(f"download failed ({exc.cause}); using the cached dump")
         if file.revalidated:
             notes.append("not modified (304)")
         elif file.cached:
             notes.append(f"cached copy younger than {self.settings.dump_max_age_hours:g} h")
-        if file.cached and store.aggregate and store.aggregate.is_file():
+        if parsing is None and store.aggregate and store.aggregate.is_file():
             with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
                 agg, meta = await asyncio.to_thread(DumpAggregate.load, store.aggregate)
                 if meta.get("validator") == file.validator and meta.get("url") == file.url:
@@ -145,7 +175,10 @@ class DumpAccounting:
                     at, n = file.fetched_at, file.requests
                     return DumpLoad(agg, file.url, at, True, True, n, notes)
         try:
-            agg = await asyncio.to_thread(self._parse, file, progress)
+            if parsing is not None:
+                agg = await parsing
+            else:
+                agg = await asyncio.to_thread(self._parse, file, progress)
         except DumpError as exc:
             if not file.temp:
                 raise
@@ -167,12 +200,21 @@ class DumpAccounting:
         return DumpLoad(agg, file.url, file.fetched_at, file.cached, False, file.requests, notes)
 
     def _parse(self, file: DumpFile, progress: ProgressCallback | None) -> DumpAggregate:
+        with file.path.open("rb") as stream:
+            return self._parse_stream(stream, file.url, progress)
+
+    @staticmethod
+    def _parse_stream(
+        stream: BinaryIO, url: str, progress: ProgressCallback | None
+    ) -> DumpAggregate:
         def rows(n: int) -> None:
             if progress:
                 progress(ProgressEvent("accounting dump", n, None, "parse"))
 
-        with file.path.open("rb") as stream:
-            return parse_dump(stream, file.url, rows)
+        try:
+            return parse_dump(stream, url, rows)
+        finally:
+            stream.close()
 
     # --- AccountingSource ---------------------------------------------------------------------
     def _infras(self, scope: str) -> tuple[str, ...]:

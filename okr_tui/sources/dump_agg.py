@@ -2,7 +2,7 @@
 sums of ``raw_wc_time`` per (infrastructure, VO, month, site, NGI, country, tier).
 
 Batches arrive as columns (pyarrow arrays, canonical names, see :mod:`dump_schema`). Memory is
-~52 bytes per row (see :class:`Aggregator`); no row is kept as a Python object."""
+~38 bytes per row (see :class:`Aggregator`); no row is kept as a Python object."""
 
 from __future__ import annotations
 
@@ -91,7 +91,8 @@ class DumpStats:
 class Aggregator:
     """Feed column batches with :meth:`add`; :meth:`finish` returns the aggregate.
 
-    Per row: two 64-bit hashes (key, values), raw_wc_time and seven int32 string ids (52 bytes).
+    Per row: two 64-bit hashes (key, values), raw_wc_time and seven int16 string ids (38 bytes;
+    an id column is widened to int32 when its vocabulary passes 32,000 names).
     De-duplication and grouping happen at the end with vectorised sorts of the hashes; only the
     rows whose key or group repeats are sorted with their indices."""
 
@@ -101,7 +102,7 @@ class Aggregator:
         self.stats = DumpStats()
         # key hash, values hash, raw_wc_time; string ids of the group columns
         self._parts = (_Column(np.uint64), _Column(np.uint64), _Column(np.float64))
-        self._ids = {name: _Column(np.int32) for name in GROUP_COLUMNS}
+        self._ids = {name: _Column(np.int16) for name in GROUP_COLUMNS}  # widened on need
         self._months: dict[object, int] = {}
 
     def _month_ids(self, array: pa.Array) -> np.ndarray:
@@ -239,6 +240,9 @@ class _Column:
         self.used = self.BLOCK
 
     def append(self, values: np.ndarray) -> None:
+        if self.dtype == np.int16 and len(values) and int(values.max()) > 32_000:
+            self.dtype = np.int32  # a vocabulary outgrew int16: widen what is stored
+            self.blocks = [b.astype(np.int32) for b in self.blocks]
         done = 0
         while done < len(values):
             if self.used == self.BLOCK:

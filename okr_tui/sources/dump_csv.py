@@ -87,6 +87,12 @@ class PrefixedReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
+    def read(self, size: int = -1) -> bytes:
+        """Read without the extra copy of ``readinto`` (large reads of the JSON scanner)."""
+        if self._prefix or size is None or size < 0:
+            return super().read(size)
+        return self._stream.read(size)
+
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         if self._prefix:
             n = min(len(buffer), len(self._prefix))

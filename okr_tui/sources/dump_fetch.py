@@ -7,8 +7,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import os
 import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +26,47 @@ from okr_tui.sources.base import ProgressCallback, ProgressEvent
 from okr_tui.sources.dump_schema import DumpError
 from okr_tui.sources.http import RETRY_STATUSES, parse_retry_after, redact_url
 
-WRITE_CHUNK = 1 << 20
+READ_AHEAD = 1 << 20
+
+
+class GrowingFile(io.RawIOBase):
+    """Reads a file while it is being downloaded: a read past what was written so far waits
+    for more (or for the end). Lets the parser run during the download with bounded memory."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self._file = path.open("rb")
+        self._cond = threading.Condition()
+        self._size, self._done = 0, False
+        self._error: str | None = None
+
+    def grew(self, size: int) -> None:
+        with self._cond:
+            self._size = size
+            self._cond.notify_all()
+
+    def finish(self, error: str | None = None) -> None:
+        """No more data; ``error``: the download failed (the reader raises OSError)."""
+        with self._cond:
+            self._done, self._error = True, error
+            self._cond.notify_all()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        with self._cond:
+            want = min(len(buffer), READ_AHEAD)  # wake up for big reads only: fewer switches
+            while self._error is None and not self._done and self._size - self._file.tell() < want:
+                self._cond.wait()
+            if self._error is not None:
+                raise OSError(self._error)
+            n = min(len(buffer), self._size - self._file.tell())
+        return self._file.readinto(memoryview(buffer)[:n]) if n > 0 else 0
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
 
 
 @dataclass(frozen=True)
@@ -125,8 +168,11 @@ async def download(
     *,
     refresh: bool = False,
     progress: ProgressCallback | None = None,
+    on_body: Callable[[GrowingFile], None] | None = None,
 ) -> DumpFile:
     """The dump at ``url``: from the cache when still valid, else downloaded to a temp file.
+    ``on_body`` is called with a reader of the temp file when a body starts (to parse it while
+    it downloads); that reader fails if the download does.
 
     Raises DumpError: ``not-found`` (404), ``not-a-dump`` (an HTML page), ``http`` (other
     statuses, network failures after retries), ``truncated`` (the body ended early)."""
@@ -148,7 +194,9 @@ async def download(
     while True:
         attempts += 1
         try:
-            return await _get(client, clock, store, url, shown, endpoint, headers, meta, progress)
+            return await _get(
+                client, clock, store, url, shown, endpoint, headers, meta, progress, on_body
+            )
         except _Retry as exc:
             delay = exc.retry_after
             if delay is None:
@@ -177,6 +225,7 @@ async def _get(
     headers: dict[str, str],
     meta: dict[str, Any] | None,
     progress: ProgressCallback | None,
+    on_body: Callable[[GrowingFile], None] | None,
 ) -> DumpFile:
     try:
         async with client.stream("GET", url, headers=headers) as response:
@@ -193,7 +242,7 @@ async def _get(
                 raise DumpError("http", shown, cause, status=status)
             if "html" in response.headers.get("content-type", "").lower():
                 raise DumpError("not-a-dump", shown, "an HTML page, not a dump", status=status)
-            return await _save_body(response, clock, store, shown, endpoint, progress)
+            return await _save_body(response, clock, store, shown, endpoint, progress, on_body)
     except httpx.TimeoutException as exc:
         raise _Retry(f"timed out ({type(exc).__name__})") from None
     except (httpx.ConnectError, httpx.NetworkError) as exc:
@@ -209,18 +258,25 @@ async def _save_body(
     shown: str,
     endpoint: str,
     progress: ProgressCallback | None,
+    on_body: Callable[[GrowingFile], None] | None,
 ) -> DumpFile:
     length = response.headers.get("content-length")
     total = int(length) if length and length.isdigit() else None
     encoded = "content-encoding" in response.headers
     path = store.temp_file()
     received = 0
+    reader = GrowingFile(path) if on_body else None
+    if reader is not None and on_body is not None:
+        on_body(reader)
     try:
         with path.open("wb") as out:
             try:
-                async for chunk in response.aiter_bytes(WRITE_CHUNK):
+                async for chunk in response.aiter_raw() if not encoded else response.aiter_bytes():
                     out.write(chunk)
                     received += len(chunk)
+                    if reader is not None:
+                        out.flush()
+                        reader.grew(received)
                     if progress:
                         progress(ProgressEvent("accounting dump", received, total, "download"))
             except (httpx.RemoteProtocolError, httpx.ReadError, httpx.DecodingError) as exc:
@@ -231,10 +287,14 @@ async def _save_body(
                 raise DumpError("truncated", shown, "the download stalled (timed out)") from None
         if total is not None and not encoded and received != total:
             raise DumpError("truncated", shown, f"received {received} of {total} bytes")
-    except BaseException:
+    except BaseException as exc:
+        if reader is not None:
+            reader.finish(error=str(exc) or type(exc).__name__)
         with contextlib.suppress(OSError):
             path.unlink()
         raise
+    if reader is not None:
+        reader.finish()
     return DumpFile(
         path=path,
         url=shown,

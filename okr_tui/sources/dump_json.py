@@ -237,6 +237,8 @@ class InfluxScanner:
         if self.peek() == 0x5D:
             self.pos += 1
             return
+        self.fill(CHUNK)
+        pretty = self.data.find(b"\n", self.pos, self.pos + (64 << 10)) >= 0
         while True:
             self.fill(CHUNK)
             data, start = self.data, self.pos
@@ -244,10 +246,11 @@ class InfluxScanner:
             end = data.find(b"]]", start, limit)
             if end >= 0:
                 end_span: tuple[int, int] | None = (end, end + 2)
-            else:  # whitespace between the brackets (pretty-printed): the slower regex
-                pretty = data.find(b"\n", start, limit) >= 0
-                m = _END.search(data, start, limit) if pretty else None
+            elif pretty:  # whitespace between the brackets: the slower regex
+                m = _END.search(data, start, limit)
                 end_span = m.span() if m else None
+            else:
+                end_span = None
             if end_span and self._emit_slice(data, start, end_span[0] + 1, index, width):
                 self.pos = end_span[1]
                 return

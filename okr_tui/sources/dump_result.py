@@ -1,5 +1,5 @@
-"""The aggregate of a dump: answers monthly hours and breakdowns, and is cached as JSON so a
-second run (even in a fresh process) answers without re-parsing the dump."""
+"""The aggregate of a dump: answers monthly hours and breakdowns, and is cached (numpy .npz)
+so a second run, even in a fresh process, answers without re-parsing the dump."""
 
 from __future__ import annotations
 
@@ -17,19 +17,64 @@ from okr_tui.core.periods import Period
 from okr_tui.sources.dump_agg import GROUP_COLUMNS, DumpStats
 from okr_tui.sources.dump_schema import month_key, normalise_infra
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _COLUMNS = (*GROUP_COLUMNS, "hours", "bad")
+
+
+_COARSE = ("infrastructure", "vo", "month", "hours", "bad")
+DENSE_LIMIT = 4_000_000  # cells of the dense (infrastructure, VO, month) grid
+
+
+def _coarse(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Sums per (infrastructure, VO, month): all that monthly hours need. A dense bincount
+    over the (small) id ranges when it fits, else a sort."""
+    infra, vo, month = columns["infrastructure"], columns["vo"], columns["month"]
+    if not len(month):
+        return {name: np.zeros(0, dtype=np.int32) for name in _COARSE}
+    low = int(month.min())
+    n_month = int(month.max()) - low + 1
+    n_vo = int(vo.max()) + 1
+    size = (int(infra.max()) + 1) * n_vo * n_month
+    if size <= DENSE_LIMIT:
+        code = (infra.astype(np.int64) * n_vo + vo) * n_month + (month - low)
+        counts = np.bincount(code, minlength=size)
+        hours = np.bincount(code, weights=columns["hours"], minlength=size)
+        bad = np.bincount(code, weights=columns["bad"], minlength=size)
+        del code
+        cells = np.flatnonzero(counts)
+        rest, m = np.divmod(cells, n_month)
+        i, v = np.divmod(rest, n_vo)
+        return {
+            "infrastructure": i.astype(np.int32),
+            "vo": v.astype(np.int32),
+            "month": (m + low).astype(np.int32),
+            "hours": hours[cells],
+            "bad": bad[cells].astype(np.int32),
+        }
+    code = (infra.astype(np.int64) << 48) | (vo.astype(np.int64) << 16) | month.astype(np.int64)
+    uniq, inverse = np.unique(code, return_inverse=True)
+    return {
+        "infrastructure": (uniq >> 48).astype(np.int32),
+        "vo": ((uniq >> 16) & 0xFFFFFFFF).astype(np.int32),
+        "month": (uniq & 0xFFFF).astype(np.int32),
+        "hours": np.bincount(inverse, weights=columns["hours"], minlength=len(uniq)),
+        "bad": np.bincount(inverse, weights=columns["bad"], minlength=len(uniq)).astype(np.int32),
+    }
 
 
 @dataclass
 class DumpAggregate:
-    """Summed raw_wc_time per (infrastructure, VO, month, site, NGI, country, tier)."""
+    """Summed raw_wc_time per (infrastructure, VO, month) for monthly hours (``coarse``) and per
+    (infrastructure, VO, month, site, NGI, country, tier) for breakdowns (``columns``, read from
+    the cache only when a breakdown is asked for)."""
 
     vocab: dict[str, list[str]]
-    columns: dict[str, np.ndarray]
+    coarse: dict[str, np.ndarray]
     stats: DumpStats
     form: str = ""  # "csv" | "json" | "ndjson"
     unknown_columns: list[str] = field(default_factory=list)
+    full: dict[str, np.ndarray] | None = None
+    full_path: Path | None = None
 
     @classmethod
     def from_table(
@@ -41,30 +86,42 @@ class DumpAggregate:
         unknown: list[str],
     ) -> DumpAggregate:
         cols = {name: groups[name] for name in _COLUMNS}
-        return cls(vocab, cols, stats, form, unknown)
+        return cls(vocab, _coarse(cols), stats, form, unknown, full=cols)
+
+    @property
+    def columns(self) -> dict[str, np.ndarray]:
+        """The site-level table (loaded from the cache file on first use)."""
+        if self.full is None:
+            if self.full_path is None:
+                raise ValueError("the aggregate has no site-level table")
+            with np.load(self.full_path, allow_pickle=False) as npz:
+                self.full = {name: npz[name] for name in _COLUMNS}
+        return self.full
 
     # --- queries ------------------------------------------------------------------------------
-    def _infra_mask(self, infras: tuple[str, ...]) -> np.ndarray:
+    def _infra_mask(self, table: dict[str, np.ndarray], infras: tuple[str, ...]) -> np.ndarray:
         names = self.vocab["infrastructure"]
         wanted = np.array([normalise_infra(n) in infras for n in names], dtype=bool)
-        return wanted[self.columns["infrastructure"]]
+        return wanted[table["infrastructure"]]
 
-    def _period_mask(self, period: Period) -> np.ndarray:
-        month = self.columns["month"]
+    @staticmethod
+    def _period_mask(table: dict[str, np.ndarray], period: Period) -> np.ndarray:
+        month = table["month"]
         return (month >= period.start.index) & (month <= period.end.index)
 
     def months_present(self, infras: tuple[str, ...]) -> set[str]:
         """Months ("YYYY-MM") with at least one row of these infrastructures."""
-        months = np.unique(self.columns["month"][self._infra_mask(infras)])
+        months = np.unique(self.coarse["month"][self._infra_mask(self.coarse, infras)])
         return {month_key(int(m)) for m in months}
 
     def monthly(
         self, infras: tuple[str, ...], period: Period
     ) -> tuple[dict[str, dict[str, float]], dict[tuple[str, str], int]]:
         """(VO -> month -> hours, (VO, month) -> number of invalid rows) inside the period."""
-        mask = self._infra_mask(infras) & self._period_mask(period)
-        vos, months = self.columns["vo"][mask], self.columns["month"][mask]
-        hours, bad = self.columns["hours"][mask], self.columns["bad"][mask]
+        table = self.coarse
+        mask = self._infra_mask(table, infras) & self._period_mask(table, period)
+        vos, months = table["vo"][mask], table["month"][mask]
+        hours, bad = table["hours"][mask], table["bad"][mask]
         code = vos.astype(np.int64) * 100_000 + months
         uniq, inverse = np.unique(code, return_inverse=True)
         sums = np.bincount(inverse, weights=hours, minlength=len(uniq))
@@ -86,9 +143,10 @@ class DumpAggregate:
         dim = "ngi" if by == "region" else by
         names = self.vocab["vo"]
         vo_ok = np.array([vo_key(n) == vo_key(vo) for n in names], dtype=bool)
-        mask = self._infra_mask(infras) & self._period_mask(period) & vo_ok[self.columns["vo"]]
-        keys, months = self.columns[dim][mask], self.columns["month"][mask]
-        hours = self.columns["hours"][mask]
+        table = self.columns
+        mask = self._infra_mask(table, infras) & self._period_mask(table, period)
+        mask &= vo_ok[table["vo"]]
+        keys, months, hours = table[dim][mask], table["month"][mask], table["hours"][mask]
         totals: dict[str, float] = defaultdict(float)
         monthly: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
         labels = self.vocab[dim]
@@ -100,7 +158,8 @@ class DumpAggregate:
 
     # --- cache ---------------------------------------------------------------------------------
     def save(self, path: Path, meta: dict[str, Any]) -> None:
-        """Write the aggregate (numpy .npz, loads in milliseconds) atomically to ``path``."""
+        """Write the aggregate atomically: ``path`` (header + per-month sums, loads in a few
+        milliseconds) and ``<path>.full.npz`` (the site-level table, for breakdowns)."""
         doc = {
             "version": FORMAT_VERSION,
             "meta": meta,
@@ -110,13 +169,9 @@ class DumpAggregate:
             "stats": asdict(self.stats),
         }
         header = np.frombuffer(orjson.dumps(doc), dtype=np.uint8)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        try:
-            with tmp.open("wb") as out:
-                np.savez(out, header=header, **{name: self.columns[name] for name in _COLUMNS})
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        full = self.columns
+        _write_npz(_full_path(path), {name: full[name] for name in _COLUMNS})
+        _write_npz(path, {"header": header, **{n: self.coarse[n] for n in _COARSE}})
 
     @classmethod
     def load(cls, path: Path) -> tuple[DumpAggregate, dict[str, Any]]:
@@ -125,7 +180,24 @@ class DumpAggregate:
             doc = orjson.loads(npz["header"].tobytes())
             if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
                 raise ValueError("not an aggregate of this version")
-            arrays = {name: npz[name] for name in _COLUMNS}
+            coarse = {name: npz[name] for name in _COARSE}
+        full = _full_path(path)
+        if not full.is_file():
+            raise ValueError("the site-level table of the aggregate is missing")
         stats = DumpStats(**doc["stats"])
-        agg = cls(doc["vocab"], arrays, stats, doc["form"], doc["unknown_columns"])
+        agg = cls(doc["vocab"], coarse, stats, doc["form"], doc["unknown_columns"], None, full)
         return agg, doc["meta"]
+
+
+def _full_path(path: Path) -> Path:
+    return path.with_name(path.name.replace(".npz", "") + ".full.npz")
+
+
+def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("wb") as out:
+            np.savez(out, **arrays)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from textual.worker import Worker
+
 from okr_tui.core.models import VoInfo
 from okr_tui.core.periods import Period, PeriodError
 from okr_tui.services.context import AppContext
@@ -10,6 +16,28 @@ from okr_tui.sheets.base import SheetError
 from okr_tui.sources.base import SourceError
 
 SERVICE_ERRORS: tuple[type[Exception], ...] = (SourceError, SheetError, OSError, ValueError)
+T = TypeVar("T")
+
+
+class Cancelled(Exception):
+    """The worker running a service call was cancelled (Esc, screen closed)."""
+
+
+def run_in_thread(worker: Worker[object], call: Callable[[], Awaitable[T]]) -> T:
+    """Run an async service call on a private event loop in a thread worker, so its imports,
+    TLS setup and parsing never stall the UI; cancelling the worker cancels the call."""
+
+    async def watched() -> T:
+        task = asyncio.ensure_future(call())
+        while not task.done():
+            if worker.is_cancelled:
+                task.cancel()
+            await asyncio.wait({task}, timeout=0.05)
+        if task.cancelled():
+            raise Cancelled
+        return task.result()
+
+    return asyncio.run(watched())
 
 
 def explain(exc: BaseException) -> str:

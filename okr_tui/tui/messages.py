@@ -9,6 +9,7 @@ from textual.message import Message
 from okr_tui.core.models import Breakdown, Report, VoCard, VoInfo
 from okr_tui.core.periods import Period
 from okr_tui.sources.base import ProgressEvent
+from okr_tui.tui.tabledata import GridRow
 
 
 @dataclass
@@ -23,6 +24,14 @@ class ReportFetched(Message):
     """The report for the selection is complete (possibly with missing parts)."""
 
     report: Report
+
+
+@dataclass
+class LiveRows(Message):
+    """Rows of one grid from data that just arrived, before the report is complete."""
+
+    scope: str
+    rows: list[GridRow]
 
 
 @dataclass

@@ -25,7 +25,13 @@ def services(monkeypatch: pytest.MonkeyPatch) -> FakeServices:
     monkeypatch.setattr(data, "load_vo_list", fake.load_vo_list)
     monkeypatch.setattr(data, "sheet_users_history", fake.sheet_users_history)
     monkeypatch.setattr(data, "sheet_users_previous", fake.sheet_users_previous)
-    for name in ("fetch_report", "fetch_breakdown", "fetch_vo_card", "fetch_cpu_history"):
+    for name in (
+        "open_sources",
+        "fetch_report",
+        "fetch_breakdown",
+        "fetch_vo_card",
+        "fetch_cpu_history",
+    ):
         monkeypatch.setattr(fetching, name, getattr(fake, name))
     return fake
 

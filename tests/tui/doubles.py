@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -11,8 +12,10 @@ from okr_tui.core.models import (
     Breakdown,
     CpuReport,
     Missing,
+    OperationsData,
     Provenance,
     Report,
+    ScopeHours,
     UsersReport,
     UsersRow,
     VoCard,
@@ -101,19 +104,29 @@ class FakeServices:
     fail_fetch: str | None = None
     missing_users: str | None = None
     selections: list[Selection] = field(default_factory=list)
-    gate: asyncio.Event | None = None
+    gate: threading.Event | None = None  # fetches run on a worker thread's own loop
 
     async def load_vo_list(self, ctx: object) -> list[VoInfo]:
         if self.fail_vo_list:
             raise SourceError("operations vo-list", "http://127.0.0.1:9/", self.fail_vo_list)
         return make_vos(self.n)
 
-    async def fetch_report(self, ctx: object, selection: Selection, progress=None) -> Report:
+    def open_sources(self, ctx: object, selection: Selection) -> FakeSources:
+        return FakeSources(self, selection)
+
+    async def fetch_report(
+        self, ctx: object, selection: Selection, progress=None, sources=None
+    ) -> Report:
         self.selections.append(selection)
         if progress:
             progress(ProgressEvent("users", 1, self.n))
-        if self.gate is not None:
-            await self.gate.wait()
+        if sources is not None:  # what arrives first, as the real sources would report it
+            for scope in ("cloud", "htc"):
+                if scope in selection.reports:
+                    await sources.accounting.monthly_hours(scope, selection.period)
+            await sources.operations.fetch(selection.period)
+        while self.gate is not None and not self.gate.is_set():
+            await asyncio.sleep(0.01)
         if self.delay:
             await asyncio.sleep(self.delay)
         if self.fail_fetch:
@@ -137,3 +150,28 @@ class FakeServices:
     def sheet_users_previous(self, ctx, period) -> dict[str, int | None]:
         """Every VO had 10 users in the sheet's previous period; vo001 has an empty cell."""
         return {n: (None if n.startswith("vo001") else 10) for n in vo_names(self.n)}
+
+
+class FakeSources:
+    """Stands in for fetching.Sources: hours and users from the test-double report."""
+
+    def __init__(self, services: FakeServices, selection: Selection) -> None:
+        self.report = make_report(selection, services.n)
+        self.accounting = self
+        self.operations = self
+        self.notes: list[str] = []
+        self.api = "fake"
+        self.closed = False
+
+    async def monthly_hours(self, scope, period, *, progress=None) -> ScopeHours:
+        cpu = self.report.cpu(scope)
+        return ScopeHours(
+            scope, period, {v.vo.upper(): dict(v.months) for v in cpu.with_accounting}
+        )
+
+    async def fetch(self, period, *, vos=None, progress=None) -> OperationsData:
+        users = {r.vo: dict(r.series) for r in self.report.users.rows} if self.report.users else {}
+        return OperationsData(vos=[], users=users)
+
+    async def aclose(self) -> None:
+        self.closed = True

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
+import threading
 
 from okr_tui.tui.screens.drilldown import DrillDownScreen
 from okr_tui.tui.screens.preview import PreviewScreen
 from okr_tui.tui.screens.start import StartScreen
 from okr_tui.tui.widgets.report_grid import ReportGrid
 from tests.tui.conftest import SIZE
+from tests.tui.doubles import make_report
 
 
 def _text(app, selector: str) -> str:
@@ -74,14 +75,14 @@ async def test_sort_numeric_with_none_last_and_filter(app, services):
 
 
 async def test_escape_cancels_a_running_fetch_then_goes_back(app, services):
-    services.gate = asyncio.Event()
+    services.gate = threading.Event()
     async with app.run_test(size=SIZE) as pilot:
         await app.workers.wait_for_complete()
         await pilot.press("ctrl+r")
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, PreviewScreen) and screen.fetching
-        assert _cell(screen.query_one("#grid-cloud", ReportGrid), 0, "total") == "…"
+        assert screen.report is None
         await pilot.press("escape")
         await pilot.pause()
         assert not screen.fetching
@@ -170,3 +171,27 @@ async def test_users_previous_period_comes_from_the_sheet(app, services):
         assert _cell(grid, 0, "change") == f"{(alice.users - 10) / 10 * 100:+.1f}"
         assert _cell(grid, 1, "previous") == ""  # empty sheet cell: nothing to compare
         assert "previous from the users worksheet" in _text(app, "#summary")
+
+
+async def test_grids_fill_live_before_the_report_is_complete(app, services):
+    services.gate = threading.Event()
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.press("ctrl+r")
+        screen = app.screen
+        grid = screen.query_one("#grid-cloud", ReportGrid)
+        for _ in range(200):  # bounded wait for the partial rows (no sleeping)
+            await pilot.pause()
+            if grid.row_count and _cell(grid, 0, "total") != "…":
+                break
+        assert screen.report is None and screen.fetching
+        expected = make_report(services.selections[-1], services.n).cloud
+        top = max(expected.with_accounting, key=lambda v: v.hours)
+        assert _cell(grid, 0, "vo") == top.vo  # Operations Portal spelling, not ACCOUNTING's
+        assert _cell(grid, 0, "total") == f"{round(top.hours):,}"
+        assert "fetching" in _text(app, "#progress")
+        services.gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen.report is not None
+        assert _cell(grid, 0, "vo") == "alice"  # the report's name order replaces the live view

@@ -83,6 +83,8 @@ def test_aggregate_round_trips_through_the_cache_file(tmp_path) -> None:
     assert meta == {"validator": "etag:x"}
     assert back.monthly(("grid",), Q4) == agg.monthly(("grid",), Q4)
     assert back.stats == agg.stats
+    assert back.full is None  # the site-level table is read only for a breakdown
+    assert back.breakdown(("grid",), Q4, "ATLAS", "site")[0] == pytest.approx(case.ATLAS_BY_SITE)
 
 
 def test_brackets_and_escapes_inside_strings_are_parsed_correctly() -> None:

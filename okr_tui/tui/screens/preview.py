@@ -8,13 +8,19 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from okr_tui.core.models import Report, VoInfo
+from okr_tui.core.models import OperationsData, Report, ScopeHours, VoInfo
 from okr_tui.core.selection import Selection
 from okr_tui.sources.base import ProgressEvent
 from okr_tui.tui import data
-from okr_tui.tui.messages import FetchFailed, FetchProgress, ReportFetched
+from okr_tui.tui.live import (
+    ObservedAccounting,
+    ObservedOperations,
+    partial_cpu_rows,
+    partial_users_rows,
+)
+from okr_tui.tui.messages import FetchFailed, FetchProgress, LiveRows, ReportFetched
 from okr_tui.tui.tabledata import (
     GridSummary,
     cpu_rows,
@@ -49,6 +55,7 @@ class PreviewScreen(Screen[None]):
         self.summaries: dict[str, GridSummary] = {}
         self.progress: dict[str, ProgressEvent] = {}
         self.error: str | None = None
+        self._progress_shown = ""
         self.sub_title = selection.period.label
 
     @property
@@ -92,20 +99,55 @@ class PreviewScreen(Screen[None]):
         self.query_one("#banner", Static).update("")
         self._fetch()
 
-    @work(group="fetch", exclusive=True, exit_on_error=False)
-    async def _fetch(self) -> None:
-        from okr_tui.services.fetching import fetch_report
+    @work(group="fetch", exclusive=True, exit_on_error=False, thread=True)
+    def _fetch(self) -> None:
+        """The whole fetch on its own event loop in a thread: the UI loop stays free."""
+        from okr_tui.services.fetching import Sources, fetch_report, open_sources
 
         ctx = self.app.ctx  # type: ignore[attr-defined]
+        worker = get_current_worker()
+
+        async def fetch() -> Report:
+            sources = open_sources(ctx, self.selection)
+            observed = Sources(
+                ObservedAccounting(sources.accounting, self._on_hours),  # type: ignore[arg-type]
+                ObservedOperations(sources.operations, self._on_ops),  # type: ignore[arg-type]
+                sources.notes,
+            )
+            try:
+                return await fetch_report(
+                    ctx, self.selection, progress=self._on_progress, sources=observed
+                )
+            finally:
+                await sources.aclose()
+
         try:
-            report = await fetch_report(ctx, self.selection, progress=self._on_progress)
+            report = data.run_in_thread(worker, fetch)
+        except data.Cancelled:
+            return
         except data.SERVICE_ERRORS as exc:
             self.post_message(FetchFailed(data.explain(exc), "press r to retry"))
             return
-        self.post_message(ReportFetched(report))
+        if not worker.is_cancelled:
+            self.post_message(ReportFetched(report))
 
     def _on_progress(self, event: ProgressEvent) -> None:
         self.post_message(FetchProgress(event))
+
+    def _on_hours(self, hours: ScopeHours) -> None:
+        """(worker thread) One scope's hours arrived: show them before the report is built."""
+        if hours.period == self.selection.period and hours.scope in self.scopes:
+            self.post_message(LiveRows(hours.scope, partial_cpu_rows(hours, self.vos)))
+
+    def _on_ops(self, got: OperationsData) -> None:
+        """(worker thread) The users arrived."""
+        if "users" in self.scopes and not got.failed:
+            rows = partial_users_rows(got, self.selection.period, self.vos)
+            self.post_message(LiveRows("users", rows))
+
+    def on_live_rows(self, message: LiveRows) -> None:
+        if self.report is None and message.scope in self.scopes:
+            self.query_one(f"#grid-{message.scope}", ReportGrid).set_rows(message.rows)
 
     @property
     def fetching(self) -> bool:
@@ -116,7 +158,10 @@ class PreviewScreen(Screen[None]):
 
     def _show_progress(self) -> None:
         state = "fetching" if self.fetching else ("failed" if self.error else "done")
-        self.query_one("#progress", Static).update(progress_text(self.progress, state))
+        text = progress_text(self.progress, state)
+        if text != self._progress_shown:  # no redraw (and no CPU) while nothing changes
+            self._progress_shown = text
+            self.query_one("#progress", Static).update(text)
 
     def on_fetch_failed(self, message: FetchFailed) -> None:
         self.error = message.text

@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from okr_tui.core.models import VoInfo, vo_key
 from okr_tui.core.periods import Period, PeriodError, parse_period, quick_picks
@@ -138,11 +139,14 @@ class StartScreen(Screen[None]):
         self.query_one("#vo-count", Static).update("Loading the VO list…")
         self._load_vos()
 
-    @work(group="vo-list", exclusive=True, exit_on_error=False)
-    async def _load_vos(self) -> None:
+    @work(group="vo-list", exclusive=True, exit_on_error=False, thread=True)
+    def _load_vos(self) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
+        worker = get_current_worker()
         try:
-            vos = await data.load_vo_list(ctx)
+            vos = data.run_in_thread(worker, lambda: data.load_vo_list(ctx))
+        except data.Cancelled:
+            return
         except data.SERVICE_ERRORS as exc:
             self.post_message(VoListLoaded([], error=data.explain(exc)))
             return

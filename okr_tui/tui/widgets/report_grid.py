@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import count
 
@@ -10,9 +9,9 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import DataTable
-from textual.widgets.data_table import Column, RowKey
 
 from okr_tui.tui.tabledata import GridRow, filter_rows, sort_rows
+from okr_tui.tui.widgets.fast_table import Cell, FastTable
 
 _generation = count()
 
@@ -26,44 +25,50 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def fmt_number(value: float | None, *, pending: bool = False, reason: str | None = None) -> Text:
+PENDING = Cell("…", "dim")
+NO_DATA = Cell("—", "bold yellow")
+MISSING = Cell("— !", "bold yellow")
+BLANK = Cell("")
+
+
+def fmt_number(value: float | None, *, pending: bool = False, reason: str | None = None) -> Cell:
     """A right-aligned whole number with separators; no data → "—", pending → "…"."""
     if pending:
-        return Text("…", style="dim", justify="right")
+        return PENDING
     if value is None:
-        return Text("—" if reason is None else "— !", style="bold yellow", justify="right")
-    return Text(f"{round(value):,}", justify="right")
+        return NO_DATA if reason is None else MISSING
+    return Cell(f"{round(value):,}")
 
 
-def fmt_percent(value: float | None, *, signed: bool = False) -> Text:
+def fmt_percent(value: float | None, *, signed: bool = False) -> Cell:
     """A percentage with one decimal (``+12.5``), blank when there is nothing to compare."""
     if value is None:
-        return Text("", justify="right")
+        return BLANK
     text = f"{value:+.1f}" if signed else f"{value:.1f}"
     style = ""
     if signed and abs(value) > 50:
         style = "bold red" if value < 0 else "bold green"
-    return Text(text, style=style, justify="right")
+    return Cell(text, style)
 
 
-def render_row(row: GridRow) -> list[Text]:
+def render_row(row: GridRow) -> list[Text | Cell]:
     """The cells of one row, in column order."""
-    name = Text(row.vo)
+    name = Text(row.vo, no_wrap=True, overflow="ellipsis")
     if row.reason:
         name.append(" (no data)", style="yellow")
     elif row.note:
         name.append(f" ({row.note})", style="dim italic")
-    cells = [name]
+    cells: list[Text | Cell] = [name]
     cells += [fmt_number(v, pending=row.pending, reason=row.reason) for v in row.months]
     cells.append(fmt_number(row.total, pending=row.pending, reason=row.reason))
     cells.append(fmt_percent(row.share))
-    cells.append(fmt_number(row.previous) if row.previous is not None else Text(""))
+    cells.append(fmt_number(row.previous) if row.previous is not None else BLANK)
     cells.append(fmt_percent(row.change, signed=True))
-    cells.append(Text(" ".join(row.flags), style="bold yellow"))
+    cells.append(Cell(" ".join(row.flags), "bold yellow", right=False))
     return cells
 
 
-class ReportGrid(DataTable[Text]):
+class ReportGrid(FastTable):
     """One scope's preview grid. ``s`` sorts by the cursor column (again: reverse)."""
 
     @dataclass
@@ -87,32 +92,13 @@ class ReportGrid(DataTable[Text]):
         self.total_label = "Total"
         self.window_start = 0
         self.rows_data: list[GridRow] = []
-        self._rendered: dict[str, list[Text]] = {}
+        self._rendered: dict[str, list[Text | Cell]] = {}
         self.shown: list[GridRow] = []
         self.filter_text = ""
         self.sort_column: str | None = None
         self.sort_reverse = False
         self._by_row_key: dict[str, GridRow] = {}
-        self._columns_cache: tuple[tuple[int, int], list[Column]] | None = None
-        self._measured: set[str] = set()
         self._stale = False
-
-    # --- speed: 300 VOs x 36 months re-shown on every filter keystroke ---------------------
-    @property
-    def ordered_columns(self) -> list[Column]:
-        """The columns in display order, cached until the columns change (Textual rebuilds
-        this list twice per added row)."""
-        stamp = (id(self._column_locations), len(self.columns))
-        if self._columns_cache is None or self._columns_cache[0] != stamp:
-            self._columns_cache = (stamp, DataTable.ordered_columns.fget(self))  # type: ignore[attr-defined]
-        return self._columns_cache[1]
-
-    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
-        """Measure only rows never shown before: a filtered or sorted view re-adds rows whose
-        widths the columns already account for."""
-        fresh = [k for k in new_rows if (k.value or "").rsplit("@", 1)[0] not in self._measured]
-        self._measured.update((k.value or "").rsplit("@", 1)[0] for k in fresh)
-        super()._update_dimensions(fresh)
 
     def set_columns(self, month_keys: list[str], total_label: str = "Total") -> None:
         """(Re)create the columns: VO, the months of the window, then the summary columns."""
@@ -128,7 +114,7 @@ class ReportGrid(DataTable[Text]):
 
     def _make_columns(self) -> None:
         self.clear(columns=True)
-        self._measured = set()
+        self.forget_widths()
         self.add_column("VO", key="vo")
         window = self.window
         for i, key in enumerate(window):
@@ -141,8 +127,10 @@ class ReportGrid(DataTable[Text]):
         for key, label in SUMMARY_COLUMNS:
             self.add_column(self.total_label if key == "total" else label, key=key)
 
-    def _cells(self, row: GridRow) -> list[Text]:
-        cells = self._rendered[row.key]
+    def _cells(self, row: GridRow) -> list[Text | Cell]:
+        cells = self._rendered.get(row.key)
+        if cells is None:
+            cells = self._rendered[row.key] = render_row(row)
         start, n = self.window_start, len(self.month_keys)
         end = min(start + MONTH_WINDOW, n)
         return [cells[0], *cells[1 + start : 1 + end], *cells[1 + n :]]
@@ -157,10 +145,11 @@ class ReportGrid(DataTable[Text]):
             self.refresh_view()
 
     def set_rows(self, rows: list[GridRow]) -> None:
-        """Replace the data (rows are rendered once and reused by sort and filter)."""
+        """Replace the data (rows are rendered once, when first shown, and reused by sort and
+        filter)."""
         self.rows_data = rows
-        self._rendered = {r.key: render_row(r) for r in rows}
-        self._measured = set()  # new content: measure every row again
+        self._rendered = {}
+        self.forget_widths()
         self.refresh_view()
 
     def _hidden(self) -> bool:

@@ -1,0 +1,188 @@
+"""Benchmark of the dump source (issue 3, item 8).
+
+    python tests/benchmarks/bench_dump.py [--rows 2000000] [--repeat 3]
+
+Generates a synthetic dump (CSV and InfluxDB JSON) in a temp dir, serves each from a loopback
+HTTP server, and measures in fresh subprocesses a full fetch + aggregate (download, parse,
+de-duplicate, aggregate, cache): wall time, rows/s, peak RSS (ru_maxrss); then a second run in a
+fresh process answered from the aggregate cache (304 + cached aggregate). Reference: DuckDB on
+the same local CSV file (imported here only). Times are the best of ``--repeat`` runs (the
+machine may be shared); DuckDB and okr-tui runs are interleaved.
+
+Goals: CSV within 2x DuckDB, JSON >= 400,000 rows/s, peak RSS <= 300 MB, cached < 0.5 s."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import dump_synth  # noqa: E402
+
+CLIENT = r"""
+import asyncio, json, resource, sys, time
+t_start = time.perf_counter()
+from dataclasses import replace
+from pathlib import Path
+from okr_tui.core.clock import Clock
+from okr_tui.core.periods import Period
+from okr_tui.settings import Settings
+from okr_tui.sources.cache import ResponseCache
+from okr_tui.sources.dump import DumpAccounting
+
+async def main():
+    url, form, cache_dir = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+    clock = Clock()
+    settings = replace(Settings(), accounting_url=url, timeout=120.0)
+    t0 = time.perf_counter()
+    src = DumpAccounting(settings, ResponseCache(cache_dir, clock), clock, endpoints=(form,))
+    period = Period.of("2024-10", "2024-12")
+    htc = await src.monthly_hours("htc", period)
+    cloud = await src.monthly_hours("cloud", period)
+    await src.aclose()
+    wall = time.perf_counter() - t0
+    assert not htc.failed and not cloud.failed, (htc.missing, cloud.missing)
+    prov = htc.provenance[0]
+    total = sum(sum(m.values()) for m in htc.hours.values())
+    print(json.dumps({"wall": wall, "process": time.perf_counter() - t_start, "rows": prov.rows,
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "detail": prov.detail, "htc_total": total}))
+
+asyncio.run(main())
+"""
+
+DUCK = r"""
+import resource, sys, time, duckdb
+t0 = time.perf_counter()
+rows = duckdb.sql(
+    "SELECT vo, infrastructure, time, sum(raw_wc_time) FROM read_csv_auto(?) GROUP BY ALL",
+    params=[sys.argv[1]],
+).fetchall()
+print(time.perf_counter() - t0, len(rows), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+def serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
+    """Serve ``accounting.csv`` at /csv and ``accounting.json`` at /json with an ETag."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+        def do_GET(self) -> None:
+            name = {"/csv": "accounting.csv", "/json": "accounting.json"}.get(self.path)
+            if name is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            path = directory / name
+            etag = f'"{path.stat().st_size}-{int(path.stat().st_mtime)}"'
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header(
+                "Content-Type", "text/csv" if name.endswith("csv") else "application/json"
+            )
+            self.send_header("Content-Length", str(path.stat().st_size))
+            self.send_header("ETag", etag)
+            self.end_headers()
+            with path.open("rb") as f:
+                os.sendfile(self.wfile.fileno(), f.fileno(), 0, path.stat().st_size)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+def client(url: str, form: str, cache_dir: Path) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-c", CLIENT, url, form, str(cache_dir)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def duckdb_run(csv: Path) -> tuple[float, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", DUCK, str(csv)], capture_output=True, text=True, check=True
+    )
+    seconds, _groups, rss = out.stdout.split()
+    return float(seconds), float(rss)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rows", type=int, default=2_000_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="okr-bench-dump-") as tmp:
+        data = Path(tmp)
+        t0 = time.perf_counter()
+        dump_synth.write_csv(data / "accounting.csv", args.rows)
+        dump_synth.write_json(data / "accounting.json", args.rows)
+        print(f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s: "
+              f"CSV {(data / 'accounting.csv').stat().st_size / 1e6:.0f} MB, "
+              f"JSON {(data / 'accounting.json').stat().st_size / 1e6:.0f} MB")  # fmt: skip
+        server, url = serve(data)
+        try:
+            results: dict[str, list[dict[str, Any]]] = {"csv": [], "json": []}
+            cached: dict[str, list[dict[str, Any]]] = {"csv": [], "json": []}
+            duck: list[tuple[float, float]] = []
+            for i in range(args.repeat):
+                duck.append(duckdb_run(data / "accounting.csv"))
+                for form in ("csv", "json"):
+                    cache_dir = data / f"cache-{form}-{i}"
+                    results[form].append(client(url, form, cache_dir))
+                    cached[form].append(client(url, form, cache_dir))
+        finally:
+            server.shutdown()
+            server.server_close()
+    duck_best = min(d[0] for d in duck)
+    print(f"DuckDB reference (local CSV, GROUP BY vo, infrastructure, time): "
+          f"best {duck_best:.2f} s, runs {[round(d[0], 2) for d in duck]}, "
+          f"peak RSS {max(d[1] for d in duck):.0f} MB")  # fmt: skip
+    ok = True
+    totals = set()
+    for form in ("csv", "json"):
+        best = min(results[form], key=lambda r: r["wall"])
+        rate = best["rows"] / best["wall"]
+        rss = max(r["rss_mb"] for r in results[form])
+        cache_best = min(cached[form], key=lambda r: r["wall"])
+        totals.update(round(r["htc_total"], 3) for r in results[form] + cached[form])
+        print(f"{form.upper()}: fetch+aggregate best {best['wall']:.2f} s "
+              f"(runs {[round(r['wall'], 2) for r in results[form]]}), {rate:,.0f} rows/s, "
+              f"peak RSS {rss:.0f} MB")  # fmt: skip
+        print(f"  second run, fresh process: {cache_best['wall'] * 1000:.0f} ms in the source, "
+              f"{cache_best['process']:.2f} s including interpreter start and imports "
+              f"[{cache_best['detail']}]")  # fmt: skip
+        if form == "csv":
+            ratio = best["wall"] / duck_best
+            print(f"  ratio to DuckDB: {ratio:.2f}x (goal <= 2x)")
+            ok &= ratio <= 2
+        else:
+            ok &= rate >= 400_000
+            print(f"  goal >= 400,000 rows/s: {'met' if rate >= 400_000 else 'MISSED'}")
+        ok &= rss <= 300 and cache_best["wall"] < 0.5
+    print(f"CSV and JSON give the same HTC total: {len(totals) == 1} ({sorted(totals)})")
+    print("all goals met" if ok else "some goal MISSED")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
