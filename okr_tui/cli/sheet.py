@@ -202,8 +202,7 @@ def _push(args: argparse.Namespace) -> int:
     if not result.verified:
         _err(ctx, result.message)
         return EXIT_VERIFY
-    print(result.message)
-    print(f"Backup: {result.backup}")
+    print(result.message)  # names the backup
     return EXIT_OK
 
 

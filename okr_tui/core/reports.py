@@ -70,8 +70,9 @@ def _accounting_vos(hours: Mapping[str, Mapping[str, float]], period: Period) ->
 
 
 def vo_hours(hours: ScopeHours, vo: str) -> float | None:
-    """Unrounded hours of one VO in ``hours.period`` (0.0 when absent); None when not fetched."""
-    if hours.failed or any(m.vo is not None and vo_key(m.vo) == vo_key(vo) for m in hours.missing):
+    """Unrounded hours of one VO in ``hours.period`` (0.0 when absent); None when not fetched
+    completely (the scope failed, a month of it is missing, or this VO is missing)."""
+    if hours.failed or any(m.vo is None or vo_key(m.vo) == vo_key(vo) for m in hours.missing):
         return None
     acc = _accounting_vos(hours.hours, hours.period).get(vo_key(vo))
     return acc.hours if acc else 0.0
@@ -271,6 +272,22 @@ def build_vos_report(period: Period, groups: Sequence[VoStatusGroup]) -> VosRepo
     )
 
 
+def _unknown_selected(
+    selection: Selection, vos: Sequence[VoInfo], hours: Mapping[Scope, ScopeHours]
+) -> list[str]:
+    """Warnings for VOs named in the selection that the production VO list does not know
+    (a typo would otherwise pass silently as a VO "without accounting")."""
+    known = {vo_key(v.name) for v in vos}
+    accounted = {vo_key(name) for h in hours.values() for name in h.hours}
+    out: list[str] = []
+    for name in dict.fromkeys(selection.vos):
+        if vo_key(name) in known:
+            continue
+        hint = "" if vo_key(name) in accounted else " and has no accounting data: check the name"
+        out.append(f"selected VO {name!r} is not a production VO in the Operations Portal{hint}")
+    return out
+
+
 def build_report(
     selection: Selection,
     excluded: Sequence[str],
@@ -294,6 +311,7 @@ def build_report(
         report.warnings.insert(0, selection.period_warning)
     if vos is not None:
         report.vo_info = {vo_key(v.name): v for v in vos}
+        report.warnings += _unknown_selected(selection, vos, hours)
     for scope in SCOPES:
         if scope in hours:
             cpu = build_cpu_report(

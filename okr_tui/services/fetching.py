@@ -191,6 +191,14 @@ async def fetch_report(
     return _assemble(ctx, selection, results)
 
 
+def _previous_provenance(prev: ScopeHours) -> list[Provenance]:
+    """The previous period's provenance, named so it is not mistaken for the current one."""
+    suffix = f" (previous {prev.period.label})"
+    return [
+        p if p.name.endswith(suffix) else replace(p, name=p.name + suffix) for p in prev.provenance
+    ]
+
+
 def _assemble(ctx: AppContext, selection: Selection, results: dict[str, Any]) -> Report:
     """Build the report from the gathered results (failures already turned into Missing)."""
     ops: OperationsData | None = results.get("operations")
@@ -203,7 +211,7 @@ def _assemble(ctx: AppContext, selection: Selection, results: dict[str, Any]) ->
             continue
         hours[scope] = results[scope]
         prev: ScopeHours = results[f"{scope} previous"]
-        sources += hours[scope].provenance + prev.provenance
+        sources += hours[scope].provenance + _previous_provenance(prev)
         if prev.missing:
             why = "; ".join(m.reason for m in prev.missing)
             warnings.append(

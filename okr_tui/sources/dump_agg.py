@@ -54,6 +54,7 @@ class Vocab:
     def __init__(self, names: list[str] | None = None) -> None:
         self.names: list[str] = names if names is not None else [""]
         self.ids: dict[str, int] = {n: i for i, n in enumerate(self.names)}
+        self._arrow: pa.Array | None = None
 
     def id(self, name: str | None) -> int:
         if not name:
@@ -64,15 +65,28 @@ class Vocab:
             self.names.append(name)
         return found
 
+    def _lookup(self, values: pa.Array) -> np.ndarray:
+        """Ids of distinct strings: a native hash lookup, Python only for new names."""
+        if len(values) < 64:
+            return np.fromiter((self.id(v) for v in values.to_pylist()), np.int32, len(values))
+        if self._arrow is None or len(self._arrow) != len(self.names):
+            self._arrow = pa.array(self.names, type=pa.string())
+        found = pc.index_in(values, value_set=self._arrow)
+        if found.null_count:
+            for i in np.flatnonzero(np.asarray(found.is_null())).tolist():
+                self.id(values[i].as_py())
+            self._arrow = pa.array(self.names, type=pa.string())
+            found = pc.index_in(values, value_set=self._arrow)
+        # "" (index 0) and null -> id 0
+        return pc.fill_null(found, 0).to_numpy(zero_copy_only=False).astype(np.int32)
+
     def encode(self, array: pa.Array) -> np.ndarray:
         """Ids of every value of a string (or dictionary) array."""
         if not pa.types.is_dictionary(array.type):
             if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
                 array = pc.cast(array, pa.string())
             array = pc.dictionary_encode(array)
-        values = array.dictionary.to_pylist()
-        table = np.fromiter((self.id(v) for v in values), dtype=np.int32, count=len(values))
-        table = np.append(table, np.int32(0))  # index -1 (null) -> id 0
+        table = np.append(self._lookup(array.dictionary), np.int32(0))  # index -1 (null) -> 0
         indices = array.indices
         if indices.null_count:
             indices = pc.fill_null(indices, -1)
@@ -161,7 +175,8 @@ class Aggregator:
         if self.stats.rows == 0:
             raise DumpError("empty", self.url, "the dump has no data rows")
         keys, values, wc = (store.take() for store in self._parts)
-        ids = np.empty((len(GROUP_COLUMNS), len(wc)), dtype=np.int32)
+        wide = any(self._ids[name].dtype != np.int16 for name in GROUP_COLUMNS)
+        ids = np.empty((len(GROUP_COLUMNS), len(wc)), dtype=np.int32 if wide else np.int16)
         for i, name in enumerate(GROUP_COLUMNS):
             self._ids[name].take(ids[i])
         repeated = _repeated(keys)

@@ -37,13 +37,14 @@ class GrowingFile(io.RawIOBase):
         super().__init__()
         self._file = path.open("rb")
         self._cond = threading.Condition()
-        self._size, self._done = 0, False
+        self._size, self._done, self._want = 0, False, 0
         self._error: str | None = None
 
     def grew(self, size: int) -> None:
-        with self._cond:
-            self._size = size
-            self._cond.notify_all()
+        self._size = size  # an int store is atomic; wake the reader only when it has enough
+        if size >= self._want:
+            with self._cond:
+                self._cond.notify_all()
 
     def finish(self, error: str | None = None) -> None:
         """No more data; ``error``: the download failed (the reader raises OSError)."""
@@ -56,9 +57,10 @@ class GrowingFile(io.RawIOBase):
 
     def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
         with self._cond:
-            want = min(len(buffer), READ_AHEAD)  # wake up for big reads only: fewer switches
-            while self._error is None and not self._done and self._size - self._file.tell() < want:
-                self._cond.wait()
+            at = self._file.tell()
+            self._want = at + min(len(buffer), READ_AHEAD)  # big reads only: fewer switches
+            while self._error is None and not self._done and self._size < self._want:
+                self._cond.wait(0.5)
             if self._error is not None:
                 raise OSError(self._error)
             n = min(len(buffer), self._size - self._file.tell())

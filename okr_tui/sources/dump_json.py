@@ -243,7 +243,13 @@ class InfluxScanner:
             self.fill(CHUNK)
             data, start = self.data, self.pos
             limit = min(len(data), start + CHUNK)
-            end = data.find(b"]]", start, limit)
+            # the values end (``]]``) is the last one before the series' closing brace: look
+            # for a brace first (memchr-fast), then for ``]]`` only before it
+            brace = data.find(b"}", start, limit)
+            tail = brace if brace >= 0 else limit
+            end = data.rfind(b"]]", start if brace >= 0 else max(start, limit - 256), tail)
+            if end < 0 and brace >= 0:
+                end = data.find(b"]]", start, limit)
             if end >= 0:
                 end_span: tuple[int, int] | None = (end, end + 2)
             elif pretty:  # whitespace between the brackets: the slower regex

@@ -127,19 +127,23 @@ class OperationsPortal:
         vos: list[str] | None = None,
         progress: ProgressCallback | None = None,
     ) -> OperationsData:
-        """vo-list, then users of ``vos`` (default: every VO of the list) for ``period``.
+        """vo-list, then users of ``vos`` (default: every VO of the list) for ``period``;
+        ``vos=[]`` asks for the VO list only (no vo-users request at all), and so does a
+        period that ends before the portal's users history starts (no data: null, never 0).
 
         The bulk vo-users request does not depend on the VO list, so both go out together;
         only when the bulk answer is refused do the per-VO requests follow."""
         list_url = redact_url(self.url("vo-list/json"))
-        bulk = asyncio.ensure_future(self._bulk(period))
+        wants_users = vos != [] and period.end >= HISTORY_START
+        bulk = asyncio.ensure_future(self._bulk(period)) if wants_users else None
         try:
             infos, cached, at = await self._get(
                 "vo-list/json", self._ttl(None), parse_vo_list, "operations vo-list"
             )
         except BaseException as exc:
-            bulk.cancel()
-            await asyncio.gather(bulk, return_exceptions=True)
+            if bulk is not None:
+                bulk.cancel()
+                await asyncio.gather(bulk, return_exceptions=True)
             if not isinstance(exc, SourceError):
                 raise
             prov = Provenance(
@@ -153,6 +157,8 @@ class OperationsPortal:
             "operations vo-list", self.api, list_url, at, cache=cached, rows=len(infos),
             requests=0 if cached else 1,
         )  # fmt: skip
+        if bulk is None:
+            return OperationsData(vos=infos, users={}, provenance=[list_prov])
         targets = _targets(infos, vos)
         if progress:
             progress(ProgressEvent("users", 0, len(targets), "bulk vo-users"))

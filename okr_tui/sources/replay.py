@@ -161,6 +161,8 @@ class ReplayOperations:
         list_prov = Provenance(
             "operations vo-list", self.api, str(list_path), _mtime(list_path), rows=len(infos)
         )
+        if vos == []:  # the VO list only
+            return OperationsData(infos, {}, [], [list_prov])
         known = {vo_key(i.name): i.name for i in infos}
         targets = list(known.values()) if vos is None else [known.get(vo_key(v), v) for v in vos]
         total = len(targets)
@@ -181,9 +183,9 @@ class ReplayOperations:
             users_prov = Provenance(source, self.api, str(users_path), self.clock.now())
         else:
             wanted = {vo_key(t) for t in targets}
-            months = {str(m) for m in Period.of(HISTORY_START, period.end).months}
+            end = str(period.end)  # "YYYY-MM" keys sort chronologically
             for name, series in bulk.users.items():
-                kept = {m: n for m, n in (series or {}).items() if m in months}
+                kept = {m: n for m, n in (series or {}).items() if HISTORY_START <= m <= end}
                 if kept and vo_key(name) in wanted:
                     users[vo_key(name)] = kept
             users_prov = Provenance(

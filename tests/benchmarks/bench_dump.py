@@ -4,7 +4,7 @@
 
 Generates a synthetic dump (CSV and InfluxDB JSON) in a temp dir, serves each from a loopback
 HTTP server, and measures in fresh subprocesses a full fetch + aggregate (download, parse,
-de-duplicate, aggregate, cache): wall time, rows/s, peak RSS (ru_maxrss); then a second run in a
+de-duplicate, aggregate, cache): wall time, rows/s, peak RSS (VmHWM); then a second run in a
 fresh process answered from the aggregate cache (304 + cached aggregate). Reference: DuckDB on
 the same local CSV file (imported here only). Times are the best of ``--repeat`` runs (the
 machine may be shared); DuckDB and okr-tui runs are interleaved.
@@ -25,11 +25,28 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import dump_synth  # noqa: E402
+# Peak RSS of the measured process: VmHWM of /proc/self/status (Linux), because ru_maxrss
+# survives fork+exec and would report the benchmark parent's own peak.
+PEAK = r"""
+def peak_mb():
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return maxrss_mb()
 
-CLIENT = r"""
-import asyncio, json, resource, sys, time
+def maxrss_mb():
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+"""
+
+CLIENT = (
+    PEAK
+    + r"""
+import asyncio, json, sys, time
 t_start = time.perf_counter()
 from dataclasses import replace
 from pathlib import Path
@@ -54,21 +71,27 @@ async def main():
     prov = htc.provenance[0]
     total = sum(sum(m.values()) for m in htc.hours.values())
     print(json.dumps({"wall": wall, "process": time.perf_counter() - t_start, "rows": prov.rows,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mb": peak_mb(),
+        "maxrss_mb": maxrss_mb(),
         "detail": prov.detail, "htc_total": total}))
 
 asyncio.run(main())
 """
+)
 
-DUCK = r"""
-import resource, sys, time, duckdb
+DUCK = (
+    PEAK
+    + r"""
+import sys, time, duckdb
 t0 = time.perf_counter()
-rows = duckdb.sql(
+con = duckdb.connect(config={"enable_progress_bar": False})
+rows = con.sql(
     "SELECT vo, infrastructure, time, sum(raw_wc_time) FROM read_csv_auto(?) GROUP BY ALL",
     params=[sys.argv[1]],
 ).fetchall()
-print(time.perf_counter() - t0, len(rows), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+print(time.perf_counter() - t0, len(rows), peak_mb())
 """
+)
 
 
 def serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
@@ -118,11 +141,11 @@ def client(url: str, form: str, cache_dir: Path) -> dict[str, Any]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def duckdb_run(csv: Path) -> tuple[float, float]:
+def duckdb_run(csv: Path, script: str = DUCK) -> tuple[float, float]:
     out = subprocess.run(
-        [sys.executable, "-c", DUCK, str(csv)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", script, str(csv)], capture_output=True, text=True, check=True
     )
-    seconds, _groups, rss = out.stdout.split()
+    seconds, _groups, rss = out.stdout.strip().splitlines()[-1].split()[-3:]
     return float(seconds), float(rss)
 
 
@@ -134,8 +157,14 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="okr-bench-dump-") as tmp:
         data = Path(tmp)
         t0 = time.perf_counter()
-        dump_synth.write_csv(data / "accounting.csv", args.rows)
-        dump_synth.write_json(data / "accounting.json", args.rows)
+        # in a subprocess: the parent stays small, so children's ru_maxrss is their own
+        here = str(Path(__file__).resolve().parent)
+        code = (
+            f"import sys; sys.path.insert(0, {here!r}); import dump_synth as d; from pathlib "
+            f"import Path; d.write_csv(Path({str(data / 'accounting.csv')!r}), {args.rows}); "
+            f"d.write_json(Path({str(data / 'accounting.json')!r}), {args.rows})"
+        )
+        subprocess.run([sys.executable, "-c", code], check=True)
         print(f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s: "
               f"CSV {(data / 'accounting.csv').stat().st_size / 1e6:.0f} MB, "
               f"JSON {(data / 'accounting.json').stat().st_size / 1e6:.0f} MB")  # fmt: skip
@@ -144,8 +173,11 @@ def main() -> int:
             results: dict[str, list[dict[str, Any]]] = {"csv": [], "json": []}
             cached: dict[str, list[dict[str, Any]]] = {"csv": [], "json": []}
             duck: list[tuple[float, float]] = []
+            local: dict[str, list[tuple[float, float]]] = {"csv": [], "json": []}
             for i in range(args.repeat):
                 duck.append(duckdb_run(data / "accounting.csv"))
+                for form in ("csv", "json"):
+                    local[form].append(duckdb_run(data / f"accounting.{form}", LOCAL))
                 for form in ("csv", "json"):
                     cache_dir = data / f"cache-{form}-{i}"
                     results[form].append(client(url, form, cache_dir))
@@ -157,17 +189,23 @@ def main() -> int:
     print(f"DuckDB reference (local CSV, GROUP BY vo, infrastructure, time): "
           f"best {duck_best:.2f} s, runs {[round(d[0], 2) for d in duck]}, "
           f"peak RSS {max(d[1] for d in duck):.0f} MB")  # fmt: skip
+    for form in ("csv", "json"):
+        best_local = min(t for t, _ in local[form])
+        print(f"{form.upper()} parse+aggregate of the local file (no download): "
+              f"best {best_local:.2f} s = {args.rows / best_local:,.0f} rows/s, "
+              f"{best_local / duck_best:.2f}x DuckDB, peak RSS {max(r for _, r in local[form]):.0f} MB")  # fmt: skip
     ok = True
     totals = set()
     for form in ("csv", "json"):
         best = min(results[form], key=lambda r: r["wall"])
         rate = best["rows"] / best["wall"]
         rss = max(r["rss_mb"] for r in results[form])
+        maxrss = max(r["maxrss_mb"] for r in results[form])
         cache_best = min(cached[form], key=lambda r: r["wall"])
         totals.update(round(r["htc_total"], 3) for r in results[form] + cached[form])
         print(f"{form.upper()}: fetch+aggregate best {best['wall']:.2f} s "
               f"(runs {[round(r['wall'], 2) for r in results[form]]}), {rate:,.0f} rows/s, "
-              f"peak RSS {rss:.0f} MB")  # fmt: skip
+              f"peak RSS {rss:.0f} MB (VmHWM; ru_maxrss {maxrss:.0f} MB)")  # fmt: skip
         print(f"  second run, fresh process: {cache_best['wall'] * 1000:.0f} ms in the source, "
               f"{cache_best['process']:.2f} s including interpreter start and imports "
               f"[{cache_best['detail']}]")  # fmt: skip

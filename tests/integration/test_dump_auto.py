@@ -183,3 +183,13 @@ async def test_demo_dump_forms_agree_and_cover_24_months(fast_settings):
         local=DEMO_DATA / "dump" / "accounting.csv",
     )
     assert (await local.monthly_hours("htc", span)).hours  # Grid-Local rows exist
+
+
+def test_demo_dump_files_are_what_the_generator_writes(tmp_path):
+    from okr_tui.demo import DEMO_DATA
+    from okr_tui.demo.generate_dump import write
+
+    for path in write(tmp_path):
+        bundled = DEMO_DATA / "dump" / path.name
+        assert bundled.read_bytes() == path.read_bytes(), f"regenerate {bundled.name}"
+        assert bundled.stat().st_size < 6_000_000

@@ -11,6 +11,7 @@ import pytest
 
 from okr_tui.core.clock import Clock
 from okr_tui.core.models import Missing
+from okr_tui.core.periods import Period
 from okr_tui.demo import DEMO_DATA, DEMO_PERIOD
 from okr_tui.settings import Settings
 from okr_tui.sources.accounting_legacy import LegacyAccounting
@@ -55,6 +56,25 @@ async def test_bulk_path_is_exactly_two_requests(portal_settings, portals, froze
     assert "2025-01" not in data.users["alice"]  # nothing after the period
     users = data.provenance[1]
     assert (users.detail, users.requests, users.cache) == ("bulk", 1, False)
+
+
+async def test_vo_list_only_sends_no_users_request(portal_settings, portals, frozen_clock) -> None:
+    data = await fetch_ops(portal_settings, frozen_clock, vos=[])
+    assert portals.paths() == [VO_LIST]
+    assert len(data.vos) >= 150 and data.users == {} and not data.missing and not data.failed
+    assert [p.name for p in data.provenance] == ["operations vo-list"]
+
+
+async def test_period_before_users_history_sends_no_users_request(
+    portal_settings, portals, frozen_clock
+) -> None:
+    portal = OperationsPortal(portal_settings, None, frozen_clock)
+    try:
+        data = await portal.fetch(Period.of("2019-10", "2019-12"))
+    finally:
+        await portal.aclose()
+    assert portals.paths() == [VO_LIST]  # no data before 2020: nothing to ask for
+    assert data.users == {} and not data.missing and not data.failed
 
 
 async def test_per_vo_fallback_when_bulk_is_not_per_vo(portal_settings, frozen_clock) -> None:

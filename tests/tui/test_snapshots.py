@@ -14,6 +14,13 @@ SNAP_SIZE = (140, 45)
 async def _settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    for box in pilot.app.screen.query("Input"):
+        box.cursor_blink = False  # a blinking cursor makes the snapshot depend on timing
+    for _ in range(50):  # tables size their columns when idle: wait for that, bounded
+        await pilot.pause()
+        tables = pilot.app.screen.query("DataTable")
+        if not any(t._require_update_dimensions for t in tables):
+            break
 
 
 def test_start_screen(snap_compare, ctx, services):

@@ -121,6 +121,11 @@ async def test_replay_operations(frozen_clock) -> None:
     assert not data.missing and not data.failed and len(data.vos) >= 150
     only = await source.fetch(DEMO_PERIOD, vos=["ALICE", "biomed"])
     assert set(only.users) == {"alice", "biomed"}
+    listed = await source.fetch(DEMO_PERIOD, vos=[])  # the VO list only
+    assert listed.vos == data.vos and listed.users == {} and not listed.missing
+    assert [p.name for p in listed.provenance] == ["operations vo-list"]
+    early = await source.fetch(Period.of("2019-10", "2019-12"))  # before the users history
+    assert early.users == {} and not early.missing and not early.failed
     card = await source.vo_card("ALICE")
     assert card.publications_url == "https://publications.example.org/alice"
     plain = await source.vo_card("cms")

@@ -168,3 +168,16 @@ def test_time_forms(value: object, month: str) -> None:
 def test_unknown_selector_is_rejected() -> None:
     with pytest.raises(ValueError, match="accounting_selector"):
         scope_infras("htc", "everything")
+
+
+def test_many_distinct_sites_widen_the_id_columns() -> None:
+    lines = ["time,site,vo,infrastructure,raw_wc_time"]
+    lines += [f"2024-10-01T00:00:00Z,site-{i},vo.{i % 3},Grid,1" for i in range(33_000)]
+    lines.append("2024-10-01T00:00:00Z,site-0,vo.0,Grid,1")  # a duplicate of the first row
+    agg = parse(("\n".join(lines) + "\n").encode())
+    hours, _ = agg.monthly(("grid",), Q4)
+    assert hours == {"vo.0": {"2024-10": 11_000.0}, "vo.1": {"2024-10": 11_000.0},
+                     "vo.2": {"2024-10": 11_000.0}}  # fmt: skip
+    assert agg.stats.duplicates == 1
+    sites, _ = agg.breakdown(("grid",), Q4, "vo.2", "site")
+    assert len(sites) == 11_000 and sites["site-32999"] == 1.0

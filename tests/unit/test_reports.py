@@ -6,8 +6,6 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-import pytest
-
 from okr_tui.core.models import (
     Missing,
     OperationsData,
@@ -24,6 +22,7 @@ from okr_tui.core.reports import (
     build_users_report,
     build_vos_report,
     find_anomalies,
+    vo_hours,
 )
 from okr_tui.core.selection import Selection
 
@@ -47,6 +46,18 @@ def hours(data: dict[str, dict[str, float]], period: Period = P, **kw: object) -
 
 def cpu(data, prod, sel=SEL, excluded=(), previous=None, **kw):
     return build_cpu_report("cloud", P, hours(data, **kw), prod, sel, excluded, previous)
+
+
+def test_vo_hours_is_none_unless_completely_fetched() -> None:
+    data = {"ALICE": {"2024-10": 1.5, "2024-11": 2.25}}
+    assert vo_hours(hours(data), "alice") == 3.75
+    assert vo_hours(hours(data), "absent.vo") == 0.0  # fetched, no accounting
+    assert vo_hours(hours({}, missing=[Missing("cloud", None, "HTTP 500")]), "alice") is None
+    one_month_missing = [Missing("cloud", None, "no rows for 2024-12", month="2024-12")]
+    assert vo_hours(hours(data, missing=one_month_missing), "alice") is None
+    this_vo = [Missing("cloud", "ALICE", "HTTP 500")]
+    assert vo_hours(hours(data, missing=this_vo), "alice") is None
+    assert vo_hours(hours(data, missing=this_vo), "other.vo") == 0.0
 
 
 # --- CPU report -----------------------------------------------------------------------------
@@ -149,6 +160,18 @@ def test_missing_vo_in_neither_list_and_failed_scope() -> None:
     assert r.missing == miss and not r.complete
     failed = cpu({}, vos("a"), missing=[Missing("cloud", None, "timeout")])
     assert failed.failed and failed.with_accounting == [] and failed.without_accounting == []
+
+
+def test_selected_vo_unknown_to_the_portal_is_warned() -> None:
+    sel = Selection(period=P, vos=("A", "x.test", "typo.vo"))
+    data = {"a": {"2024-10": 1.0}, "x.test": {"2024-10": 2.0}}
+    report = build_report(sel, (), ops=OperationsData(vos("a"), {}), hours={"cloud": hours(data)})
+    assert report.warnings == [
+        "selected VO 'x.test' is not a production VO in the Operations Portal",
+        "selected VO 'typo.vo' is not a production VO in the Operations Portal and has no "
+        "accounting data: check the name",
+    ]
+    assert report.cloud is not None and report.cloud.without_accounting == ["typo.vo"]
 
 
 def test_vo_list_failed_marks_without_list_missing() -> None:
@@ -293,7 +316,6 @@ def _read_legacy(path: Path) -> tuple[dict[str, dict[str, float]], int]:
     return data, total
 
 
-@pytest.mark.skipif(not FIXTURE.exists(), reason="demo data not bundled")
 def test_real_recorded_cloud_response() -> None:
     data, portal_total = _read_legacy(FIXTURE)
     prod = [VoInfo(n.lower() if n == "ALICE" else n) for n in data]

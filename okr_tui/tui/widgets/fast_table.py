@@ -70,6 +70,7 @@ class FastTable(DataTable[Any]):
         """Column widths from the cells' text lengths (one-line cells: no rich measuring), and
         only for rows never shown before: a filtered or sorted view re-adds measured rows."""
         columns = self.ordered_columns
+        before = [c.content_width for c in columns]
         for row_key in new_rows:
             base = (row_key.value or "").rsplit("@", 1)[0]
             cells = self._data.get(row_key)
@@ -80,6 +81,8 @@ class FastTable(DataTable[Any]):
                 cell = cells.get(column.key)
                 text = cell.plain if isinstance(cell, Text) else str(cell)
                 column.content_width = max(column.content_width, cell_len(text))
+        if [c.content_width for c in columns] != before:
+            self._clear_caches()  # lines drawn before at the old widths must not be reused
         super()._update_dimensions([])  # virtual size from the widths above
 
     def _render_cell(

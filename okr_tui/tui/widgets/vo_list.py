@@ -30,19 +30,26 @@ class VoList(DataTable[Text | str]):
         self.shown: list[VoInfo] = []
         self._row_of: dict[str, str] = {}  # vo_key -> row key of the current view
 
-    def on_mount(self) -> None:
-        self.add_column("", key="check", width=2)
-        self.add_column("VO", key="vo")
-        self.add_column("Scope", key="scope")
-        self.add_column("Members", key="members")
-
     def set_vos(self, vos: list[VoInfo], excluded: set[str]) -> None:
         """Show ``vos``; every VO is checked except the remembered exclusions."""
         self.vos = sorted(vos, key=lambda v: (vo_key(v.name), v.name))
         self.checked = {vo_key(v.name) for v in self.vos} - excluded
+        # fixed widths from the data: no measuring pass, stable from the first frame
+        self.clear(columns=True)
+        self.add_column("", key="check", width=2)
+        self.add_column("VO", key="vo", width=max([2, *(len(v.name) for v in self.vos)]))
+        self.add_column("Scope", key="scope", width=max([5, *(len(v.scope) for v in self.vos)]))
+        self.add_column(
+            "Members",
+            key="members",
+            width=max(7, len(f"{max((v.members for v in self.vos), default=0):,}")),
+        )
         self.refresh_view()
 
     def refresh_view(self) -> None:
+        """Show the VOs matching the filter (name or scope)."""
+        if not self.columns:  # the list has not arrived yet
+            return
         needle = self.filter_text.strip().casefold()
         self.shown = [
             v
