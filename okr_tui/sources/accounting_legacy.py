@@ -128,7 +128,6 @@ class LegacyAccounting:
         name = f"accounting {scope}"
         if progress:
             progress(ProgressEvent(name, 0, 1))
-        before = self.requests
         try:
             parsed, cached, at = await self._load(url, period, SCOPE_QUERY[scope][1], name)
         except SourceError as exc:
@@ -142,7 +141,7 @@ class LegacyAccounting:
         prov = Provenance(
             name, self.api, shown, at, cache=cached, rows=parsed.rows,
             duplicates=parsed.duplicates, conflicts=parsed.conflicts,
-            requests=self.requests - before,
+            requests=0 if cached else 1,  # per call: other calls run concurrently
         )  # fmt: skip
         return scope_hours_from(scope, period, parsed, prov)
 

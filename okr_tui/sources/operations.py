@@ -80,6 +80,7 @@ class OperationsPortal:
         key = settings.operations_api_key
         headers = {"X-API-Key": key} if key else {}
         self._client = client or make_client(settings, headers=headers)
+        self._client.event_hooks["request"].append(_key_only_to(self.base))
         self._headers = headers
         self.on_retry = on_retry
         self.requests = 0  # HTTP requests sent (cache hits excluded)
@@ -269,6 +270,19 @@ class OperationsPortal:
             cache=cached, rows=len(groups), requests=0 if cached else 1,
         )  # fmt: skip
         return groups, prov
+
+
+def _key_only_to(base: str) -> Callable[[httpx.Request], Awaitable[None]]:
+    """A request hook that drops the API key from any request (e.g. a redirect) that leaves
+    the portal's host or downgrades https: httpx strips only ``Authorization`` itself."""
+    origin = httpx.URL(base)
+
+    async def hook(request: httpx.Request) -> None:
+        url = request.url
+        if url.host != origin.host or (origin.scheme == "https" and url.scheme != "https"):
+            request.headers.pop("X-API-Key", None)
+
+    return hook
 
 
 def _accept_bulk(doc: Any) -> dict[str, UserSeries | None]:

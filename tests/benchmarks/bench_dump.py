@@ -79,12 +79,25 @@ asyncio.run(main())
 """
 )
 
+LOCAL = (
+    PEAK
+    + r"""
+import sys, time
+from okr_tui.sources.dump_parse import parse_dump
+t0 = time.perf_counter()
+with open(sys.argv[1], "rb") as stream:
+    agg = parse_dump(stream, sys.argv[1])
+print(time.perf_counter() - t0, agg.stats.rows, peak_mb())
+"""
+)
+
 DUCK = (
     PEAK
     + r"""
 import sys, time, duckdb
 t0 = time.perf_counter()
-con = duckdb.connect(config={"enable_progress_bar": False})
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
 rows = con.sql(
     "SELECT vo, infrastructure, time, sum(raw_wc_time) FROM read_csv_auto(?) GROUP BY ALL",
     params=[sys.argv[1]],
@@ -191,9 +204,10 @@ def main() -> int:
           f"peak RSS {max(d[1] for d in duck):.0f} MB")  # fmt: skip
     for form in ("csv", "json"):
         best_local = min(t for t, _ in local[form])
+        local_rss = max(r for _, r in local[form])
         print(f"{form.upper()} parse+aggregate of the local file (no download): "
               f"best {best_local:.2f} s = {args.rows / best_local:,.0f} rows/s, "
-              f"{best_local / duck_best:.2f}x DuckDB, peak RSS {max(r for _, r in local[form]):.0f} MB")  # fmt: skip
+              f"{best_local / duck_best:.2f}x DuckDB, peak RSS {local_rss:.0f} MB")  # fmt: skip
     ok = True
     totals = set()
     for form in ("csv", "json"):

@@ -105,7 +105,7 @@ async def bench_grid(repeats: int) -> tuple[list[float], list[float], list[float
 
     report = _big_report(300, 36)
 
-    async def fake_fetch(ctx, selection, progress=None):  # type: ignore[no-untyped-def]
+    async def fake_fetch(ctx, selection, progress=None, sources=None):  # type: ignore[no-untyped-def]
         return report
 
     async def no_vos(ctx):  # type: ignore[no-untyped-def]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from dataclasses import replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -251,7 +253,11 @@ async def test_cancellation_propagates_and_leaves_nothing_running(
         portal = OperationsPortal(settings, None, frozen_clock)
         before = asyncio.all_tasks()
         task = asyncio.create_task(portal.fetch(DEMO_PERIOD))
-        await asyncio.sleep(0.35)
+        for _ in range(500):  # until per-VO requests are under way (refused bulk + 4 done)
+            if fake.count(VO_USERS) >= 5:
+                break
+            await asyncio.sleep(0.01)
+        assert fake.count(VO_USERS) >= 5 and not task.done()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=2)
@@ -264,7 +270,60 @@ async def test_cancellation_propagates_and_leaves_nothing_running(
         assert fake.count(VO_USERS) == seen < 41  # stopped early, nothing sent after cancel
 
 
+class _Recorder(BaseHTTPRequestHandler):
+    """Answers an empty VO list and records the X-API-Key header it received."""
+
+    seen: list[str | None] = []
+
+    def do_GET(self) -> None:
+        type(self).seen.append(self.headers.get("X-API-Key"))
+        body = b'{"data": []}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        return
+
+
+async def test_api_key_is_not_sent_to_another_host_after_a_redirect(
+    fast_settings, frozen_clock
+) -> None:
+    other = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    _Recorder.seen = []
+    target = f"http://localhost:{other.server_address[1]}/api/vo-list/json"  # another host
+    try:
+        with FakePortals(api_key="test-SECRET-key-7f3a9c") as fake:
+            fake.set_fault(VO_LIST, Fault(status=302, headers={"Location": target}))
+            settings = replace(fast_settings, operations_url=fake.operations_url)
+            data = await fetch_ops(settings, frozen_clock, vos=[])
+            assert [r.key_ok for r in fake.requests] == [True]  # the portal itself gets it
+    finally:
+        other.shutdown()
+        other.server_close()
+    assert _Recorder.seen == [None]
+    assert data.vos == [] and not data.failed
+
+
 # --- legacy accounting ------------------------------------------------------------------
+async def test_legacy_concurrent_calls_count_their_own_requests(
+    portal_settings, portals, frozen_clock, tmp_path
+) -> None:
+    cache = ResponseCache(tmp_path / "c", frozen_clock)
+    queries = [(s, p) for s in ("cloud", "htc") for p in (DEMO_PERIOD, DEMO_PERIOD.previous())]
+    for expected in (1, 0):  # sent, then from the cache
+        source = LegacyAccounting(portal_settings, cache, frozen_clock)
+        try:
+            got = await asyncio.gather(*(source.monthly_hours(s, p) for s, p in queries))
+        finally:
+            await source.aclose()
+        assert [h.provenance[0].requests for h in got] == [expected] * 4
+    assert portals.count("/") == 4
+
+
 async def test_legacy_cloud_and_htc(portal_settings, portals, frozen_clock) -> None:
     source = LegacyAccounting(portal_settings, None, frozen_clock)
     try:

@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 from textual_plotext import PlotextPlot
 
 from okr_tui.core.models import SCOPES, Report, vo_key
@@ -203,16 +203,22 @@ class DrillDownScreen(Screen[None]):
         self.query_one("#history", Static).update("\n".join(lines))
 
     # --- workers ------------------------------------------------------------------------------
-    @work(group="breakdown", exclusive=True, exit_on_error=False)
-    async def _load_breakdown(self, vo: str, by: str) -> None:
+    @work(group="breakdown", exclusive=True, exit_on_error=False, thread=True)
+    def _load_breakdown(self, vo: str, by: str) -> None:
         from okr_tui.services.fetching import fetch_breakdown
 
         ctx = self.app.ctx  # type: ignore[attr-defined]
+        worker = get_current_worker()
         for scope in SCOPES:
-            if self.report.cpu(scope) is None:
+            if self.report.cpu(scope) is None or worker.is_cancelled:
                 continue
             try:
-                got = await fetch_breakdown(ctx, scope, self.report.period, vo, by)
+                got = data.run_in_thread(
+                    worker,
+                    lambda s=scope: fetch_breakdown(ctx, s, self.report.period, vo, by),  # type: ignore[misc]
+                )
+            except data.Cancelled:
+                return
             except data.SERVICE_ERRORS as exc:
                 self.post_message(BreakdownLoaded(scope, vo, None, data.explain(exc)))
                 continue
@@ -236,12 +242,15 @@ class DrillDownScreen(Screen[None]):
                 cells = {s: Text("") for s in SCOPES} | {message.scope: cell}
                 table.add_row(where, *(cells[s] for s in SCOPES), key=self._bd_rows[where])
 
-    @work(group="card", exclusive=True, exit_on_error=False)
-    async def _load_card(self, vo: str) -> None:
+    @work(group="card", exclusive=True, exit_on_error=False, thread=True)
+    def _load_card(self, vo: str) -> None:
         from okr_tui.services.fetching import fetch_vo_card
 
+        ctx = self.app.ctx  # type: ignore[attr-defined]
         try:
-            card = await fetch_vo_card(self.app.ctx, vo)  # type: ignore[attr-defined]
+            card = data.run_in_thread(get_current_worker(), lambda: fetch_vo_card(ctx, vo))
+        except data.Cancelled:
+            return
         except data.SERVICE_ERRORS as exc:
             self.post_message(VoCardLoaded(vo, None, data.explain(exc)))
             return
@@ -279,16 +288,22 @@ class DrillDownScreen(Screen[None]):
         self.sheet_error = message.error
         self._show_history()
 
-    @work(group="cpu-history", exclusive=True, exit_on_error=False)
-    async def _load_cpu_history(self, vo: str, periods: list[Period]) -> None:
+    @work(group="cpu-history", exclusive=True, exit_on_error=False, thread=True)
+    def _load_cpu_history(self, vo: str, periods: list[Period]) -> None:
         from okr_tui.services.fetching import fetch_cpu_history
 
         ctx = self.app.ctx  # type: ignore[attr-defined]
+        worker = get_current_worker()
         for scope in SCOPES:
-            if self.report.cpu(scope) is None:
+            if self.report.cpu(scope) is None or worker.is_cancelled:
                 continue
             try:
-                hours = await fetch_cpu_history(ctx, scope, vo, periods)
+                hours = data.run_in_thread(
+                    worker,
+                    lambda s=scope: fetch_cpu_history(ctx, s, vo, periods),  # type: ignore[misc]
+                )
+            except data.Cancelled:
+                return
             except data.SERVICE_ERRORS as exc:
                 self.post_message(CpuHistoryLoaded(scope, vo, {}, data.explain(exc)))
                 continue

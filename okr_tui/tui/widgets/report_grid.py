@@ -159,14 +159,14 @@ class ReportGrid(FastTable):
         if self._stale:
             self.refresh_view()
 
-    def refresh_view(self) -> None:
-        """Apply filter and sort and redraw; keeps the cursor on the same VO when possible.
-        A grid in a hidden tab is redrawn when it is shown."""
+    def refresh_view(self, keep_row: bool = True) -> None:
+        """Apply filter and sort and redraw; keeps the cursor on the same VO when possible
+        (``keep_row``). A grid in a hidden tab is redrawn when it is shown."""
         if self.is_mounted and self._hidden():
             self._stale = True
             return
         self._stale = False
-        current = self.current_row()
+        current = self.current_row() if keep_row else None
         column = self.cursor_column
         rows = filter_rows(self.rows_data, self.filter_text)
         if self.sort_column:
@@ -196,7 +196,7 @@ class ReportGrid(FastTable):
         else:
             self.sort_column = column
             self.sort_reverse = column not in ("vo",)  # numbers: largest first
-        self.refresh_view()
+        self.refresh_view(keep_row=False)  # show the top of the new order
 
     def current_row(self) -> GridRow | None:
         """The GridRow under the cursor."""
