@@ -181,9 +181,10 @@ def _push(args: argparse.Namespace) -> int:
         if not sys.stdin.isatty():
             _err(ctx, "refusing to push without --yes: stdin is not a terminal")
             return EXIT_USAGE
+        confirms = " (this confirms the items above)" if plan.confirmations else ""
         answer = _ask(
             f"Type the period label {plan.period_label} to write {plan.cells_changed} cells "
-            f"to {p.target.name}: "
+            f"to {p.target.name}{confirms}: "
         )
         if answer != plan.period_label:
             _err(ctx, "not pushed (the answer was not the period label)")

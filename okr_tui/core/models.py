@@ -249,6 +249,8 @@ class Report:
     sources: list[Provenance] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     vo_info: dict[str, VoInfo] = field(default_factory=dict)  # vo_key -> VoInfo
+    # how the VOs were restricted beyond the settings (--vo / extra --exclude-vo); None: all
+    selection_note: str | None = None
 
     def cpu(self, scope: str) -> CpuReport | None:
         return self.cloud if scope == "cloud" else self.htc if scope == "htc" else None

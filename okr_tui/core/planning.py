@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from okr_tui.core.grid import Cell, CellChange, Grid, Insert, Plan, WorksheetPlan
 from okr_tui.core.layouts import cpu, users, vos
 from okr_tui.core.layouts.common import LayoutResult, norm_header
-from okr_tui.core.models import REPORT_KINDS, Report
+from okr_tui.core.models import REPORT_KINDS, SCOPES, Report, vo_key
 
 NOTE_PREFIX = "Last update on: "
 
@@ -44,6 +44,7 @@ def make_plan(
     unless ``allow_partial``, then they are listed in ``Plan.left_out``. Blocking anomalies
     go to ``Plan.confirmations``. A report that changes nothing gives an empty plan."""
     plan = Plan(period_label=report.period.label)
+    cpu_changed = False
     for kind, name in worksheets.items():
         base = grids.get(name)
         result = layout(kind, base, report, name)
@@ -59,6 +60,7 @@ def make_plan(
         if wp.changes:
             wp.note = update_note(now)
             _set_note(wp, wp.note)
+            cpu_changed = cpu_changed or kind in SCOPES
         plan.worksheets.append(wp)
     kinds = set(worksheets)
     plan.confirmations = [
@@ -66,7 +68,41 @@ def make_plan(
         for a in report.anomalies
         if a.blocking and (a.scope in kinds or a.scope not in REPORT_KINDS)
     ]
+    _partial_selection(plan, report, cpu_changed)
     return plan
+
+
+def included_vos(report: Report) -> int:
+    """How many VOs the report covers (CPU lists of both scopes and users rows, by key)."""
+    keys: set[str] = set()
+    for scope in SCOPES:
+        cpu_report = report.cpu(scope)
+        if cpu_report is not None:
+            keys |= {vo_key(r.vo) for r in cpu_report.with_accounting}
+            keys |= {vo_key(v) for v in cpu_report.without_accounting}
+    if report.users is not None:
+        keys |= {vo_key(r.vo) for r in report.users.rows}
+    return len(keys)
+
+
+def _partial_selection(plan: Plan, report: Report, cpu_changed: bool) -> None:
+    """A report of some VOs only (``--vo`` / extra ``--exclude-vo``): warn, and when CPU rows
+    would be written (totals and VO lists of the selected VOs only) ask for a confirmation."""
+    note = report.selection_note
+    if not note or plan.empty:
+        return
+    n = included_vos(report)
+    vos = f"{n} VO{'s' if n != 1 else ''}"
+    if cpu_changed:
+        plan.warnings.append(
+            f"partial selection ({note}): the CPU totals and VO lists written cover {vos} "
+            "only, not every production VO"
+        )
+        plan.confirmations.append(
+            f"partial selection: write CPU totals and VO lists of {vos} only ({note})"
+        )
+    else:
+        plan.warnings.append(f"partial selection ({note}): only the rows of {vos} are updated")
 
 
 def diff_grids(

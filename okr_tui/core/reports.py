@@ -307,6 +307,7 @@ def build_report(
     previous = previous or {}
     vos = None if ops is None or ops.failed else ops.vos
     report = Report(period=period, warnings=list(warnings))
+    report.selection_note = selection.restriction(excluded)
     if selection.period_warning and selection.period_warning not in report.warnings:
         report.warnings.insert(0, selection.period_warning)
     if vos is not None:

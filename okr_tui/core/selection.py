@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from okr_tui.core.models import vo_key
@@ -25,3 +26,20 @@ class Selection:
         if self.vos and key not in {vo_key(v) for v in self.vos}:
             return False
         return key not in {vo_key(v) for v in self.exclude}
+
+    def restriction(self, excluded: Sequence[str] = (), limit: int = 5) -> str | None:
+        """What restricts the VOs beyond the settings' ``excluded`` VOs, as text (``--vo`` names,
+        extra ``--exclude-vo`` names, at most ``limit`` of each); None: every production VO."""
+        settings_keys = {vo_key(v) for v in excluded}
+        extra = [v for v in self.exclude if vo_key(v) not in settings_keys]
+        parts = []
+        if self.vos:
+            parts.append(f"only {_names(self.vos, limit)}")
+        if extra:
+            parts.append(f"excluding {_names(extra, limit)}")
+        return "; ".join(parts) or None
+
+
+def _names(names: Sequence[str], limit: int) -> str:
+    shown = ", ".join(names[:limit])
+    return shown if len(names) <= limit else f"{shown} and {len(names) - limit} more"

@@ -1,18 +1,25 @@
-"""Deterministic generator of ``sheet_history.json``: the past rows of the demo workbook.
-
-The 2024.07-09 CPU rows are computed from the bundled demo accounting data (so the demo push of
-2024.10-12 compares against consistent names); older periods are derived from it with a fixed
-seed (VOs appearing over time, totals growing). The users worksheet lists the production VOs of
-the demo Operations Portal data, minus a few that a push will insert, with legacy quirks
-(``ALICE`` upper case, one row out of order)::
+"""Deterministic generator of ``sheet_history.json``: the past rows of the demo workbook,
+consistent with the bundled demo data::
 
     python -m okr_tui.demo.generate_history
+
+- CPU worksheets: the 2024.07-09 row is computed (plain code, SPEC §4 rules) from the demo
+  accounting files of 2024-07..09: total = the unrounded hours of the production VOs summed and
+  rounded once, VOs with accounting = rounded hours >= 1, names in the Operations Portal
+  spelling. Older rows walk back from it with a fixed seed: a few VOs had not started yet,
+  one stopped since, totals shrink by 1-14 % per quarter (smooth, never a 10x jump).
+- Users worksheet: users of a past period = ``total`` of the newest month of that period in the
+  demo ``vo-users.json`` (an empty cell when the VO has no data, never 0); Registered/Total
+  Users = an older snapshot of ``vo-list.json`` (a few users fewer for some VOs, so that a push
+  shows changes). Legacy quirks: ``ALICE`` upper case, one row out of order, a few VOs no
+  longer in the Operations Portal; the VOs a push inserts are left out.
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,18 +38,37 @@ LAST = Period.of("2024-07", "2024-09")
 USER_PERIODS = [*CPU_PERIODS[2:], LAST]
 NEW_IN_PUSH = ["vo.reana.eu", "vo.specfem.eu", "vo.matrycs.eu", "zeus"]  # rows a push inserts
 OUT_OF_ORDER = ("webcentre.vo.egi.eu", "vo.access.egi.eu")  # legacy row placed before the other
-_SKIP_IDS = {"Total", "Percent", "xlegend", "ylegend", "var"}
+# VOs deleted from the Operations Portal since: (name, users per USER_PERIODS, registered, total)
+RETIRED: list[tuple[str, list[int | None], int, int]] = [
+    ("vo.chain-project.eu", [14, 13, 11, None, None, None], 9, 31),
+    ("vo.helix-nebula.eu", [27, 26, 26, 24, 22, None], 18, 64),
+    ("vo.sci-bus.eu", [6, 6, None, None, None, None], 4, 12),
+]
+MONTH = re.compile(r"^\d{4}-\d{2}$")
 
 
-def _production() -> list[dict[str, Any]]:
+def production() -> list[dict[str, Any]]:
+    """The production VOs of the demo ``vo-list.json``, in name order."""
     data = json.loads((DATA / "operations" / "vo-list.json").read_text())["data"]
-    return [v for v in data if v.get("status") == "Production"]
+    return sorted(
+        (v for v in data if v.get("status") == "Production"), key=lambda v: vo_key(v["name"])
+    )
 
 
-def _accounting(scope: str) -> dict[str, float]:
-    name = f"{SCOPES[scope]}_VO_DATE_2024-07_2024-09_egi_onlyinfrajobs.json"
-    rows = json.loads((DATA / "accounting" / name).read_text())
-    return {r["id"]: float(r.get("Total") or 0) for r in rows if r["id"] not in _SKIP_IDS}
+def accounting_hours(scope: str, period: Period) -> dict[str, tuple[str, float]]:
+    """vo_key -> (accounting spelling, unrounded hours over the months of ``period``) from the
+    demo legacy accounting file of ``period`` (closing rows skipped, spellings merged)."""
+    start, end = period.month_keys[0], period.month_keys[-1]
+    name = f"{SCOPES[scope]}_VO_DATE_{start}_{end}_egi_onlyinfrajobs.json"
+    months = set(period.month_keys)
+    out: dict[str, tuple[str, float]] = {}
+    for row in json.loads((DATA / "accounting" / name).read_text()):
+        if row["id"] in ("Total", "Percent", "xlegend", "ylegend", "var"):
+            continue
+        hours = sum(float(v) for k, v in row.items() if MONTH.match(k) and k in months)
+        spelling, before = out.get(vo_key(row["id"]), (row["id"], 0.0))
+        out[vo_key(row["id"])] = (spelling, before + hours)
+    return out
 
 
 def _changes(prev: list[str] | None, cur: list[str]) -> str:
@@ -54,14 +80,12 @@ def _changes(prev: list[str] | None, cur: list[str]) -> str:
     return f"APPEARED: {', '.join(appeared)}\nDISAPPEARED: {', '.join(disappeared)}"
 
 
-def cpu_rows(scope: str, production: list[str], rng: random.Random) -> list[list[Any]]:
-    spelling = {vo_key(v): v for v in production}  # the Operations Portal spelling
-    hours = {spelling.get(vo_key(v), v): h for v, h in _accounting(scope).items()}
-    prod_keys = set(spelling)
-    last_with = sort_vos(
-        [v for v, h in hours.items() if vo_key(v) in prod_keys and round_half_up(h) >= 1]
-    )
-    last_total = round_half_up(sum(h for v, h in hours.items() if vo_key(v) in prod_keys))
+def cpu_rows(scope: str, names: list[str], rng: random.Random) -> list[list[Any]]:
+    """The rows of one CPU worksheet, oldest first, ending with the computed 2024.07-09 row."""
+    spelling = {vo_key(v): v for v in names}  # the Operations Portal spelling
+    hours = {k: h for k, (_, h) in accounting_hours(scope, LAST).items() if k in spelling}
+    last_with = sort_vos([spelling[k] for k, h in hours.items() if round_half_up(h) >= 1])
+    totals = [round_half_up(sum(hours.values()))]
     lists = [last_with]
     for _ in CPU_PERIODS:  # walk back: a few VOs had not started yet, one stopped since
         cur = list(lists[0])
@@ -69,23 +93,19 @@ def cpu_rows(scope: str, production: list[str], rng: random.Random) -> list[list
             if len(cur) > 5:
                 cur.remove(rng.choice(cur[1:]))
         if rng.random() < 0.4:
-            extra = rng.choice([v for v in production if vo_key(v) not in {vo_key(x) for x in cur}])
+            extra = rng.choice([v for v in names if vo_key(v) not in {vo_key(x) for x in cur}])
             cur = sort_vos([*cur, extra])
         lists.insert(0, cur)
+        totals.insert(0, round_half_up(totals[0] * rng.uniform(0.86, 0.99)))
     rows: list[list[Any]] = []
-    total = last_total
-    totals = [last_total]
-    for _ in CPU_PERIODS:
-        total = int(total * rng.uniform(0.86, 0.99))
-        totals.insert(0, total)
     prev: list[str] | None = None
-    for period, with_acc, tot in zip([*CPU_PERIODS, LAST], lists, totals, strict=True):
+    for period, with_acc, total in zip([*CPU_PERIODS, LAST], lists, totals, strict=True):
         keys = {vo_key(v) for v in with_acc}
-        without = sort_vos([v for v in production if vo_key(v) not in keys])
+        without = sort_vos([v for v in names if vo_key(v) not in keys])
         rows.append(
             [
                 period.label,
-                tot,
+                total,
                 len(with_acc),
                 ", ".join(with_acc) or "-",
                 len(without),
@@ -97,7 +117,24 @@ def cpu_rows(scope: str, production: list[str], rng: random.Random) -> list[list
     return rows
 
 
+def users_in_periods(periods: list[Period]) -> dict[str, list[int | None]]:
+    """vo_key -> users per period: ``total`` of the newest month of the period in the demo
+    ``vo-users.json``; None when the VO has no month in it."""
+    data = json.loads((DATA / "operations" / "vo-users.json").read_text())["vo"]
+    out: dict[str, list[int | None]] = {}
+    for vo in data:
+        monthly = {u["month"]: int(float(u["total"])) for u in vo.get("users") or []}
+        values: list[int | None] = []
+        for period in periods:
+            months = [m for m in period.month_keys if m in monthly]
+            values.append(monthly[max(months)] if months else None)
+        out[vo_key(vo["name"])] = values
+    return out
+
+
 def users_rows(vos: list[dict[str, Any]], rng: random.Random) -> list[list[Any]]:
+    """Rows ``[name, users per period, registered, total]`` in the legacy sheet order."""
+    per_vo = users_in_periods(USER_PERIODS)
     rows: list[list[Any]] = []
     for vo in vos:
         name = vo["name"]
@@ -105,12 +142,14 @@ def users_rows(vos: list[dict[str, Any]], rng: random.Random) -> list[list[Any]]
             continue
         registered = int(float(vo.get("members") or 0))
         total = int(float(vo.get("membersTotal") or 0))
-        if rng.random() < 0.5:  # the snapshot moved since the last push
-            registered = max(0, registered - rng.randint(1, 5))
-            total = max(registered, total - rng.randint(0, 6))
-        base = max(1, registered)
-        users = [max(0, int(base * rng.uniform(0.3, 0.9))) for _ in USER_PERIODS]
+        if rng.random() < 0.6:  # the snapshot moved since the last push
+            registered = max(0, registered - rng.randint(1, 4))
+            total = max(registered, total - rng.randint(0, 5))
+        users = per_vo.get(vo_key(name), [None] * len(USER_PERIODS))
         rows.append(["ALICE" if name == "alice" else name, users, registered, total])
+    for name, users, registered, total in RETIRED:
+        rows.append([name, list(users), registered, total])
+    rows.sort(key=lambda r: vo_key(r[0]))
     first, second = OUT_OF_ORDER
     names = [r[0] for r in rows]
     if first in names and second in names:
@@ -120,11 +159,12 @@ def users_rows(vos: list[dict[str, Any]], rng: random.Random) -> list[list[Any]]
 
 
 def build() -> dict[str, Any]:
+    """The whole history (what ``sheet_history.json`` holds)."""
     rng = random.Random(20241231)
-    vos = sorted(_production(), key=lambda v: vo_key(v["name"]))
-    production = [v["name"] for v in vos]
+    vos = production()
+    names = [v["name"] for v in vos]
     return {
-        "cpu": {scope: cpu_rows(scope, production, rng) for scope in ("cloud", "htc")},
+        "cpu": {scope: cpu_rows(scope, names, rng) for scope in ("cloud", "htc")},
         "users": {"periods": [p.label for p in USER_PERIODS], "rows": users_rows(vos, rng)},
     }
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import functools
 import json
 import os
+import ssl
 import tempfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -49,6 +51,13 @@ class RetryNotice:
 RetryCallback = Callable[[RetryNotice], None]
 
 
+@functools.cache
+def _tls_context() -> ssl.SSLContext:
+    """One verifying TLS context for every client: building one loads the CA bundle, which
+    takes 30-100 ms of C code holding the GIL (visible as event-loop lag in the TUI)."""
+    return httpx.create_ssl_context()
+
+
 def make_client(
     settings: Settings, *, headers: Mapping[str, str] | None = None
 ) -> httpx.AsyncClient:
@@ -59,7 +68,7 @@ def make_client(
         timeout=httpx.Timeout(settings.timeout, connect=settings.connect_timeout),
         follow_redirects=True,
         max_redirects=10,
-        verify=settings.verify_tls,
+        verify=_tls_context() if settings.verify_tls else False,
         limits=httpx.Limits(max_connections=size, max_keepalive_connections=size),
         headers=dict(headers or {}),
     )
