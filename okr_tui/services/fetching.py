@@ -23,6 +23,7 @@ from okr_tui.core.models import (
     Scope,
     ScopeHours,
     VoCard,
+    VoInfo,
     VoStatusGroup,
 )
 from okr_tui.core.periods import Period, PeriodError, validate
@@ -47,6 +48,7 @@ __all__ = [
     "fetch_cpu_history",
     "fetch_report",
     "fetch_vo_card",
+    "fetch_vo_list",
     "open_accounting",
     "open_operations",
     "open_sources",
@@ -261,6 +263,23 @@ async def fetch_vo_card(ctx: AppContext, vo: str) -> VoCard:
         return await ops.vo_card(vo)
     finally:
         await asyncio.shield(ops.aclose())
+
+
+async def fetch_vo_list(ctx: AppContext, refresh: bool = False) -> list[VoInfo]:
+    """The production VO list (vo-list only, no users; demo: the recorded list). ``refresh``
+    bypasses the response cache. Raises SourceError when the list cannot be had."""
+    from okr_tui.demo import DEMO_PERIOD
+
+    ops = open_operations(ctx, refresh)
+    try:  # the period is irrelevant for the list alone (vos=[]: no vo-users request)
+        period = DEMO_PERIOD if ctx.demo else Period.default(ctx.clock.today())
+        got = await ops.fetch(period, vos=[])
+    finally:
+        await asyncio.shield(ops.aclose())
+    if got.failed:
+        reason = "; ".join(m.reason for m in got.missing) or "no answer"
+        raise SourceError("operations vo-list", ctx.settings.operations_url, reason)
+    return got.vos
 
 
 async def fetch_cpu_history(

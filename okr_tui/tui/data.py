@@ -11,6 +11,7 @@ from textual.worker import Worker
 from okr_tui.core.models import VoInfo
 from okr_tui.core.periods import Period, PeriodError
 from okr_tui.services.context import AppContext
+from okr_tui.services.sheet_history import SheetPrevious
 from okr_tui.settings import Settings
 from okr_tui.sheets.base import SheetError
 from okr_tui.sources.base import SourceError
@@ -63,19 +64,11 @@ def default_period(ctx: AppContext) -> Period:
     return default_selection(ctx).period
 
 
-async def load_vo_list(ctx: AppContext) -> list[VoInfo]:
-    """The production VO list from the Operations Portal (vo-list only, no users)."""
-    from okr_tui.services.fetching import open_operations
+async def load_vo_list(ctx: AppContext, refresh: bool = False) -> list[VoInfo]:
+    """The production VO list (the fetching service; ``refresh`` bypasses the cache)."""
+    from okr_tui.services import fetching
 
-    ops = open_operations(ctx)
-    try:
-        got = await ops.fetch(default_period(ctx), vos=[])
-    finally:
-        await ops.aclose()
-    if got.failed:
-        reason = "; ".join(m.reason for m in got.missing) or "no answer"
-        raise SourceError("operations vo-list", ctx.settings.operations_url, reason)
-    return got.vos
+    return await fetching.fetch_vo_list(ctx, refresh=refresh)
 
 
 def save_exclusions(ctx: AppContext, excluded: list[str]) -> Settings:
@@ -94,11 +87,11 @@ def sheet_users_history(ctx: AppContext, vo: str) -> dict[str, int | None]:
     return dict(history.users.get(vo_key(vo), {}))
 
 
-def sheet_users_previous(ctx: AppContext, period: Period) -> dict[str, int | None]:
-    """Users per VO (vo_key) of the users worksheet's period before ``period`` (SPEC §4);
-    empty when the sheet has no earlier period. Blocking: call in a thread worker."""
-    from okr_tui.services.sheet_ops import open_backend, users_previous
+def sheet_previous(ctx: AppContext, period: Period, scopes: list[str]) -> SheetPrevious:
+    """What the sheet holds for the period before ``period``: users per VO (users worksheet)
+    and the previous row of each CPU worksheet in ``scopes`` (SPEC §4). One read; blocking:
+    call in a thread worker."""
+    from okr_tui.services.sheet_history import sheet_previous as read_previous
+    from okr_tui.services.sheet_ops import open_backend
 
-    name = ctx.settings.worksheet_users
-    grid = open_backend(ctx).read([name]).get(name)
-    return users_previous(grid, period)
+    return read_previous(ctx, open_backend(ctx), period, scopes)

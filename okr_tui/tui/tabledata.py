@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from okr_tui.core.models import CpuReport, Report, UsersReport, vo_key
+from okr_tui.core.models import CpuReport, Report, UsersReport, round_half_up, vo_key
 from okr_tui.core.periods import Period
 
 FLAG_CODES = {
@@ -155,17 +155,23 @@ def users_rows(report: Report, users: UsersReport) -> list[GridRow]:
     return rows
 
 
-def cpu_summary(cpu: CpuReport, sheet_previous: list[str] | None = None) -> GridSummary:
-    """Totals and APPEARED/DISAPPEARED; vs the sheet's previous row when given, else vs the
-    fetched previous period."""
+def cpu_summary(
+    cpu: CpuReport,
+    sheet_previous: list[str] | None = None,
+    sheet_label: str | None = None,
+    note: str = "",
+) -> GridSummary:
+    """Totals and APPEARED/DISAPPEARED (SPEC §4): vs the sheet's previous period row
+    (``sheet_previous``, its VOs with accounting, labelled ``sheet_label``) when given, else vs
+    the fetched previous period; ``note`` says why the fetched one is used."""
     now = {vo_key(v.vo): v.vo for v in cpu.with_accounting}
     if sheet_previous is not None:
         before = {vo_key(v): v for v in sheet_previous}
-        compared = "the sheet's previous row"
+        compared = f"the sheet's previous row {sheet_label}" if sheet_label else "the sheet"
     elif cpu.previous is not None:
-        before = {k: k for k, h in cpu.previous.items() if h >= 0.5}
+        before = {k: k for k, h in cpu.previous.items() if round_half_up(h) >= 1}
         label = cpu.previous_period.label if cpu.previous_period else "previous period"
-        compared = f"fetched {label}"
+        compared = f"fetched {label}" + (f" — {note}" if note else "")
     else:
         before = {}
         compared = ""

@@ -12,6 +12,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from okr_tui.core.models import OperationsData, Report, ScopeHours, VoInfo
 from okr_tui.core.selection import Selection
+from okr_tui.services.sheet_history import SheetPrevious
 from okr_tui.sources.base import ProgressEvent
 from okr_tui.tui import data
 from okr_tui.tui.live import (
@@ -172,33 +173,61 @@ class PreviewScreen(Screen[None]):
 
     def on_report_fetched(self, message: ReportFetched) -> None:
         self.show_report(message.report)
-        users = message.report.users
-        if users is not None and users.previous is None:
-            self._users_previous(message.report)
+        self._sheet_previous(message.report)
+
+    @property
+    def cpu_scopes(self) -> list[str]:
+        return [s for s in self.scopes if s != "users"]
 
     @work(group="sheet", exclusive=True, exit_on_error=False, thread=True)
-    def _users_previous(self, report: Report) -> None:
-        """Users of the previous period come from the users worksheet (SPEC §4)."""
+    def _sheet_previous(self, report: Report) -> None:
+        """The comparisons that come from the sheet (SPEC §4): APPEARED/DISAPPEARED vs the CPU
+        worksheets' previous rows and the users of the users worksheet's previous column."""
         ctx = self.app.ctx  # type: ignore[attr-defined]
         try:
-            previous = data.sheet_users_previous(ctx, report.period)
+            previous = data.sheet_previous(ctx, report.period, self.cpu_scopes)
         except data.SERVICE_ERRORS as exc:
-            self.app.call_from_thread(
-                self.notify,
-                f"Users are not compared with the sheet: {data.explain(exc)}",
-                title="Users worksheet unavailable",
-                severity="warning",
-            )
+            self.app.call_from_thread(self._sheet_unavailable, report, data.explain(exc))
             return
-        self.app.call_from_thread(self._apply_users_previous, report, previous)
+        self.app.call_from_thread(self._apply_sheet_previous, report, previous)
 
-    def _apply_users_previous(self, report: Report, previous: dict[str, int | None]) -> None:
-        if report is not self.report or report.users is None:
+    def _sheet_unavailable(self, report: Report, why: str) -> None:
+        if report is not self.report:
             return
-        report.users.previous = previous
-        grid = self.query_one("#grid-users", ReportGrid)
-        grid.set_rows(users_rows(report, report.users))
-        self.summaries["users"] = users_summary(report.users, compared="the users worksheet")
+        for scope in self.cpu_scopes:
+            cpu = report.cpu(scope)
+            if cpu is not None:
+                self.summaries[scope] = cpu_summary(cpu, note="the sheet could not be read")
+        self._show_summary()
+        self.notify(
+            f"Compared with the fetched previous period, not the sheet: {why}",
+            title="Sheet unavailable",
+            severity="warning",
+            timeout=10,
+        )
+
+    def _apply_sheet_previous(self, report: Report, previous: SheetPrevious) -> None:
+        if report is not self.report:
+            return
+        for scope in self.cpu_scopes:
+            cpu = report.cpu(scope)
+            row = previous.cpu.get(scope)
+            if cpu is None:
+                continue
+            if row is None:
+                self.summaries[scope] = cpu_summary(cpu, note="the sheet has no earlier row")
+            else:
+                self.summaries[scope] = cpu_summary(cpu, row.vos, row.label)
+        users = report.users
+        if users is not None and users.previous is None:
+            users.previous = previous.users or {}
+            self.query_one("#grid-users", ReportGrid).set_rows(users_rows(report, users))
+            compared = (
+                f"the users worksheet ({previous.users_label})"
+                if previous.users_label
+                else "the users worksheet: no earlier period column"
+            )
+            self.summaries["users"] = users_summary(users, compared=compared)
         self._show_summary()
 
     def show_report(self, report: Report) -> None:
@@ -214,7 +243,7 @@ class PreviewScreen(Screen[None]):
             cpu = report.cpu(scope)
             if cpu is not None:
                 grid.set_rows(cpu_rows(report, cpu))
-                self.summaries[scope] = cpu_summary(cpu)
+                self.summaries[scope] = cpu_summary(cpu, note="reading the sheet…")
         self._show_summary()
         missing = len(report.missing)
         banner = ""
