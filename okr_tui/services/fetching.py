@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
@@ -278,8 +279,27 @@ async def fetch_vo_list(ctx: AppContext, refresh: bool = False) -> list[VoInfo]:
         await asyncio.shield(ops.aclose())
     if got.failed:
         reason = "; ".join(m.reason for m in got.missing) or "no answer"
-        raise SourceError("operations vo-list", ctx.settings.operations_url, reason)
+        raise _error_again(reason, ctx.settings.operations_url)
     return got.vos
+
+
+_REASON = re.compile(r"^(?P<source>[^:]+): (?P<cause>.*) \((?P<url>[^()]*)\)$", re.S)
+_HTTP_STATUS = re.compile(r"\bHTTP (\d{3})\b")
+
+
+def _error_again(reason: str, url: str) -> SourceError:
+    """The SourceError behind a Missing reason (``str(SourceError)``), with its status, so the
+    message is not doubled and a 401/403 still points at the API key."""
+    found = _REASON.match(reason)
+    if found is None:
+        return SourceError("operations vo-list", url, reason)
+    status = _HTTP_STATUS.search(found["cause"])
+    return SourceError(
+        found["source"],
+        found["url"],
+        found["cause"],
+        status=int(status.group(1)) if status else None,
+    )
 
 
 async def fetch_cpu_history(

@@ -41,7 +41,7 @@ class DumpLoad:
     aggregate: DumpAggregate
     url: str
     fetched_at: datetime
-    cached: bool  # the dump itself came from the cache (304 / max age / bundled file)
+    cached: bool  # the dump itself came from the cache (304 / max age)
     aggregate_cached: bool  # the aggregate was read back, not parsed
     requests: int
     notes: list[str]
@@ -120,7 +120,8 @@ class DumpAccounting:
             except OSError as exc:
                 cause = f"cannot read the dump file: {exc.strerror or exc}"
                 raise DumpError("not-found", str(self.local), cause) from None
-            return DumpLoad(agg, str(self.local), at, True, False, 0, ["local file"])
+            # parsed in this run: not a cached answer (provenance cache false)
+            return DumpLoad(agg, str(self.local), at, False, False, 0, ["local file"])
         failures: list[DumpError] = []
         for endpoint in self.endpoints:
             try:

@@ -30,9 +30,10 @@ class OkrApp(App[int]):
     COMMANDS = App.COMMANDS | {ScreenActions}
     BINDINGS = [
         Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("f1", "help", "Help", id="app.help_f1", show=False),
+        # f1 shows in the footer where ? is typed into a text box
+        Binding("f1", "help", "Help", id="app.help_f1"),
         Binding("f2", "settings", "Settings", id="app.settings"),
-        Binding("f3", "toggle_theme", "Theme", id="app.theme", show=False),
+        Binding("f3", "toggle_theme", "Theme", id="app.theme"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from functools import partial
 
+from textual.app import App
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+
+# Textual's own navigation / clipboard keys: not "actions of this screen"
+GENERIC = {"command_palette", "quit", "app.focus_next", "app.focus_previous", "screen.copy_text"}
 
 
 class ScreenActions(Provider):
-    """Offers every described binding active on the screen the palette was opened from."""
+    """Offers the actions of the screen the palette was opened from: its own and the app's
+    bindings, and the shown (footer) bindings of the focused widget."""
 
     def _commands(self) -> Iterator[tuple[str, str, Callable[[], object]]]:
         seen: set[str] = set()
@@ -17,8 +23,10 @@ class ScreenActions(Provider):
             binding = active.binding
             if not binding.description or not active.enabled or binding.action in seen:
                 continue
-            if binding.action in ("command_palette", "quit"):
+            if binding.action in GENERIC:
                 continue
+            if not binding.show and not isinstance(active.node, (Screen, App)):
+                continue  # a text box's or table's own editing / scrolling keys
             seen.add(binding.action)
             run = partial(self.app.run_action, binding.action, active.node)
             label = self.app.get_key_display(binding) or key

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from textual.worker import Worker
 
 from okr_tui.core.models import VoInfo
 from okr_tui.core.periods import Period, PeriodError
 from okr_tui.services.context import AppContext
-from okr_tui.services.sheet_history import SheetPrevious
 from okr_tui.settings import Settings
 from okr_tui.sheets.base import SheetError
 from okr_tui.sources.base import SourceError
+
+if TYPE_CHECKING:
+    from okr_tui.services.sheet_history import SheetPrevious
 
 SERVICE_ERRORS: tuple[type[Exception], ...] = (SourceError, SheetError, OSError, ValueError)
 T = TypeVar("T")

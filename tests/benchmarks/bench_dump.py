@@ -107,8 +107,10 @@ print(time.perf_counter() - t0, len(rows), peak_mb())
 )
 
 
-def serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
-    """Serve ``accounting.csv`` at /csv and ``accounting.json`` at /json with an ETag."""
+def serve(directory: Path, gzip: bool = False) -> tuple[ThreadingHTTPServer, str]:
+    """Serve ``accounting.csv`` at /csv and ``accounting.json`` at /json with an ETag; with
+    ``gzip``, the pre-compressed ``.gz`` copy with ``Content-Encoding: gzip`` to a client that
+    accepts it (as real web servers do)."""
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -124,6 +126,9 @@ def serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
                 self.end_headers()
                 return
             path = directory / name
+            coded = gzip and "gzip" in self.headers.get("Accept-Encoding", "")
+            if coded:
+                path = directory / f"{name}.gz"
             etag = f'"{path.stat().st_size}-{int(path.stat().st_mtime)}"'
             if self.headers.get("If-None-Match") == etag:
                 self.send_response(304)
@@ -136,6 +141,8 @@ def serve(directory: Path) -> tuple[ThreadingHTTPServer, str]:
                 "Content-Type", "text/csv" if name.endswith("csv") else "application/json"
             )
             self.send_header("Content-Length", str(path.stat().st_size))
+            if coded:
+                self.send_header("Content-Encoding", "gzip")
             self.send_header("ETag", etag)
             self.end_headers()
             with path.open("rb") as f:

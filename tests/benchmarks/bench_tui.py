@@ -108,20 +108,22 @@ async def bench_grid(repeats: int) -> tuple[list[float], list[float], list[float
     async def fake_fetch(ctx, selection, progress=None, sources=None):  # type: ignore[no-untyped-def]
         return report
 
-    async def no_vos(ctx):  # type: ignore[no-untyped-def]
+    async def no_vos(ctx, refresh=False):  # type: ignore[no-untyped-def]
         return []
 
-    def no_sheet(ctx, period):  # type: ignore[no-untyped-def]
-        return {}
+    def no_sheet(ctx, period, scopes):  # type: ignore[no-untyped-def]
+        from okr_tui.services.sheet_history import SheetPrevious
 
-    saved = (fetching.fetch_report, data.load_vo_list, data.sheet_users_previous)
+        return SheetPrevious({}, None, {s: None for s in scopes})
+
+    saved = (fetching.fetch_report, data.load_vo_list, data.sheet_previous)
     fetching.fetch_report = fake_fetch  # type: ignore[assignment]
     data.load_vo_list = no_vos  # type: ignore[assignment]
-    data.sheet_users_previous = no_sheet  # type: ignore[assignment]
+    data.sheet_previous = no_sheet  # type: ignore[assignment]
     try:
         return await _grid_timings(report, repeats)
     finally:
-        fetching.fetch_report, data.load_vo_list, data.sheet_users_previous = saved
+        fetching.fetch_report, data.load_vo_list, data.sheet_previous = saved
 
 
 async def _grid_timings(report, repeats: int) -> tuple[list[float], list[float], list[float]]:  # type: ignore[no-untyped-def]

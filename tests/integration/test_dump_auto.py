@@ -157,6 +157,7 @@ def test_demo_fetch_is_the_same_through_dump_and_legacy():
                 assert hours == pytest.approx(y["months"][month], abs=1e-6)
     assert dump["missing"] == legacy["missing"] == []
     apis = {s["name"]: s["api"] for s in dump["sources"]}
+    assert {s["cache"] for s in dump["sources"] if s["api"] == "dump"} == {False}
     assert apis["accounting cloud"] == "dump"
     assert {s["api"] for s in legacy["sources"] if s["name"].startswith("accounting")} == {"replay"}
     assert dump["cloud"]["total_cpu_hours"] == 15_315_512  # the real recorded portal Total
@@ -172,6 +173,8 @@ async def test_demo_dump_forms_agree_and_cover_24_months(fast_settings):
         src = DumpAccounting(fast_settings, None, clock, local=DEMO_DATA / "dump" / name)
         results[name] = [await src.monthly_hours(s, span) for s in ("cloud", "htc")]
     csv_hours = [r.hours for r in results["accounting.csv"]]
+    for scope_results in results.values():  # parsed in this run: not a cached answer
+        assert [r.provenance[0].cache for r in scope_results] == [False, False]
     assert csv_hours == [r.hours for r in results["accounting.json"]]
     for scope_hours in results["accounting.csv"]:
         assert not scope_hours.missing

@@ -24,7 +24,7 @@ def services(monkeypatch: pytest.MonkeyPatch) -> FakeServices:
 
     monkeypatch.setattr(data, "load_vo_list", fake.load_vo_list)
     monkeypatch.setattr(data, "sheet_users_history", fake.sheet_users_history)
-    monkeypatch.setattr(data, "sheet_users_previous", fake.sheet_users_previous)
+    monkeypatch.setattr(data, "sheet_previous", fake.sheet_previous)
     for name in (
         "open_sources",
         "fetch_report",

@@ -25,6 +25,8 @@ from okr_tui.core.models import (
 )
 from okr_tui.core.periods import Period
 from okr_tui.core.selection import Selection
+from okr_tui.services.sheet_history import PreviousRow, SheetPrevious
+from okr_tui.sheets.base import SheetError
 from okr_tui.sources.base import ProgressEvent, SourceError
 
 FETCHED_AT = datetime(2025, 2, 10, 9, 0, tzinfo=timezone.utc)
@@ -105,8 +107,12 @@ class FakeServices:
     missing_users: str | None = None
     selections: list[Selection] = field(default_factory=list)
     gate: threading.Event | None = None  # fetches run on a worker thread's own loop
+    vo_list_refreshes: list[bool] = field(default_factory=list)
+    sheet_rows: dict[str, PreviousRow | None] = field(default_factory=dict)
+    sheet_error: str | None = None
 
-    async def load_vo_list(self, ctx: object) -> list[VoInfo]:
+    async def load_vo_list(self, ctx: object, refresh: bool = False) -> list[VoInfo]:
+        self.vo_list_refreshes.append(refresh)
         if self.fail_vo_list:
             raise SourceError("operations vo-list", "http://127.0.0.1:9/", self.fail_vo_list)
         return make_vos(self.n)
@@ -147,9 +153,14 @@ class FakeServices:
     def sheet_users_history(self, ctx, vo) -> dict[str, int | None]:
         return {"2024.04-06": 11, "2024.07-09": 12}
 
-    def sheet_users_previous(self, ctx, period) -> dict[str, int | None]:
-        """Every VO had 10 users in the sheet's previous period; vo001 has an empty cell."""
-        return {n: (None if n.startswith("vo001") else 10) for n in vo_names(self.n)}
+    def sheet_previous(self, ctx, period, scopes) -> SheetPrevious:
+        """Every VO had 10 users in the sheet's previous period; vo001 has an empty cell. The
+        CPU rows are ``sheet_rows`` (default: none, so the fetched previous period is used)."""
+        if self.sheet_error:
+            raise SheetError(self.sheet_error)
+        users = {n: (None if n.startswith("vo001") else 10) for n in vo_names(self.n)}
+        rows = {s: self.sheet_rows.get(s) for s in scopes}
+        return SheetPrevious(users, period.previous().label, rows)
 
 
 class FakeSources:

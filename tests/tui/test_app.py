@@ -61,7 +61,7 @@ async def test_palette_offers_the_actions_of_the_current_screen(app, services):
         await pilot.pause()
         assert app.screen is preview
         assert preview.query_one("#provenance").display
-        assert "Sources" in str(preview.query_one("#provenance").render())
+        assert "Sources" in str(preview.query_one("#provenance-text").render())
 
 
 async def test_themes_registered_default_from_settings_and_toggle(ctx, services):

@@ -145,7 +145,7 @@ async def test_confirm_requires_the_period_label_then_pushes_and_undoes(ctx):
         assert isinstance(confirm, ConfirmPushScreen)
         summary = plain(confirm.query_one("#confirm-summary", Static))
         assert "OKR_Reports" in summary and "okr@proj.iam.example" in summary
-        assert "VOs statistics (certs): 4 cells (1 columns inserted)" in summary
+        assert "VOs statistics (certs): 4 cells (1 column inserted)" in summary
         button = confirm.query_one("#confirm-push", Button)
         await pilot.press(*"2024.10-1")
         await pilot.press("enter")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 
+from okr_tui.services.sheet_history import PreviousRow
 from okr_tui.tui.screens.drilldown import DrillDownScreen
 from okr_tui.tui.screens.preview import PreviewScreen
 from okr_tui.tui.screens.start import StartScreen
@@ -195,3 +196,35 @@ async def test_grids_fill_live_before_the_report_is_complete(app, services):
         await pilot.pause()
         assert screen.report is not None
         assert _cell(grid, 0, "vo") == "alice"  # the report's name order replaces the live view
+
+
+async def test_appeared_disappeared_compare_with_the_sheets_previous_row(app, services):
+    services.sheet_rows = {
+        "cloud": PreviousRow("2024.07-09", ["ALICE", "vo001.example.eu", "gone.example.org"])
+    }
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_preview(app, pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        now = [v.vo for v in screen.report.cloud.with_accounting]
+        appeared = [n for n in now if n not in ("alice", "vo001.example.eu")]
+        summary = _text(app, "#summary")
+        assert f"APPEARED: {', '.join(appeared)}" in summary
+        assert "DISAPPEARED: gone.example.org" in summary
+        assert "vs the sheet's previous row 2024.07-09" in summary
+        # HTC: the sheet has no earlier row -> the fetched previous period, and it says so
+        screen.query_one("#tabs").active = "tab-htc"
+        await pilot.pause()
+        summary = _text(app, "#summary")
+        assert "APPEARED: -" in summary and "DISAPPEARED: -" in summary
+        assert "vs fetched 2024.07-09 — the sheet has no earlier row" in summary
+
+
+async def test_unreadable_sheet_falls_back_to_the_fetched_period_and_says_so(app, services):
+    services.sheet_error = "the spreadsheet is not shared with robot@example.org"
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_preview(app, pilot)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "vs fetched 2024.07-09 — the sheet could not be read" in _text(app, "#summary")
+        assert any("not shared" in n.message for n in app._notifications)

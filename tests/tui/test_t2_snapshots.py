@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from okr_tui.core.models import Report
 from okr_tui.paths import AppPaths
@@ -40,6 +41,14 @@ def ctx(fast_settings, frozen_clock) -> AppContext:
 async def settle(pilot) -> None:
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    steady(pilot)
+
+
+def steady(pilot) -> None:
+    """No blinking text cursor on any screen: otherwise the SVG depends on timing."""
+    for screen in pilot.app.screen_stack:
+        for box in screen.query(Input):
+            box.cursor_blink = False
 
 
 def diff_app(ctx: AppContext, ops: FakeOps | None = None) -> HostApp:
@@ -68,6 +77,8 @@ def test_snapshot_confirm(snap_compare, ctx):
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("p", *"2024.10")
+        await pilot.pause()
+        steady(pilot)
         await pilot.pause()
 
     assert snap_compare(diff_app(ctx), terminal_size=SIZE, run_before=run_before)
@@ -99,13 +110,15 @@ def test_snapshot_settings(snap_compare, ctx):
         field.focus()
         await pilot.press("backspace", "0")
         await pilot.pause()
+        steady(pilot)
+        await pilot.pause()
 
     assert snap_compare(HostApp(ctx, SettingsScreen), terminal_size=SIZE, run_before=run_before)
 
 
 def test_snapshot_onboarding(snap_compare, ctx):
     ctx = replace(ctx, settings=replace(ctx.settings, operations_api_key=None))
-    assert snap_compare(HostApp(ctx, OnboardingScreen), terminal_size=SIZE)
+    assert snap_compare(HostApp(ctx, OnboardingScreen), terminal_size=SIZE, run_before=settle)
 
 
 def test_snapshot_help(snap_compare, ctx):

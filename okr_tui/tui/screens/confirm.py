@@ -14,6 +14,10 @@ from okr_tui.core.grid import Plan
 from okr_tui.sheets.base import SheetTarget
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 class ConfirmPushScreen(ModalScreen[bool]):
     """Names the spreadsheet, worksheets, change counts and identity; the push is enabled only
     once the period label is typed exactly (and blocking anomalies are acknowledged)."""
@@ -38,11 +42,11 @@ class ConfirmPushScreen(ModalScreen[bool]):
             if ws.create:
                 extra.append("new worksheet")
             if ws.rows_inserted:
-                extra.append(f"{ws.rows_inserted} rows inserted")
+                extra.append(_count(ws.rows_inserted, "row") + " inserted")
             if ws.cols_inserted:
-                extra.append(f"{ws.cols_inserted} columns inserted")
+                extra.append(_count(ws.cols_inserted, "column") + " inserted")
             more = f" ({', '.join(extra)})" if extra else ""
-            lines.append(f"  • {escape(ws.worksheet)}: {len(ws.changes)} cells{more}")
+            lines.append(f"  • {escape(ws.worksheet)}: {_count(len(ws.changes), 'cell')}{more}")
         lines += ["", f"as [b]{escape(target.identity)}[/b]"]
         if plan.left_out:
             lines.append(f"[yellow]Left out (missing data): {escape(', '.join(plan.left_out))}[/]")
@@ -59,7 +63,7 @@ class ConfirmPushScreen(ModalScreen[bool]):
             yield Static(
                 f"Type the period label [b]{plan.period_label}[/b] to confirm:", classes="t2-hint"
             )
-            yield Input(placeholder=plan.period_label, id="confirm-label")
+            yield Input(placeholder="type the label, then Enter", id="confirm-label")
             with Horizontal(classes="t2-buttons"):
                 yield Button("Push", id="confirm-push", variant="error", disabled=True)
                 yield Button("Cancel (Esc)", id="confirm-cancel")
@@ -86,8 +90,16 @@ class ConfirmPushScreen(ModalScreen[bool]):
     def _submitted(self) -> None:
         if self.ready:
             self.dismiss(True)
+        elif self.query_one("#confirm-label", Input).value.strip() != self.plan.period_label:
+            self.notify(
+                f"Type the period label {self.plan.period_label} exactly to confirm.",
+                severity="warning",
+            )
         else:
-            self.notify("Type the period label exactly to confirm.", severity="warning")
+            self.notify(
+                'Tick "I have checked these numbers" first (shift+tab to it, space ticks).',
+                severity="warning",
+            )
 
     @on(Button.Pressed, "#confirm-push")
     def _push(self) -> None:

@@ -98,7 +98,8 @@ def plan_summary(plan: Plan) -> str:
     names = ", ".join(w.worksheet for w in changed)
     return (
         f"{plan.cells_changed} cells to write in {len(changed)} worksheet"
-        f"{'s' if len(changed) != 1 else ''} ({names}); {rows} rows and {cols} columns inserted."
+        f"{'s' if len(changed) != 1 else ''} ({names}); {rows} row{'s' if rows != 1 else ''} "
+        f"and {cols} column{'s' if cols != 1 else ''} inserted."
     )
 
 

@@ -34,16 +34,16 @@ def missing_setup(settings: Settings) -> list[str]:
     return lines
 
 
-class OnboardingScreen(ModalScreen[OnboardingChoice]):
+class OnboardingScreen(ModalScreen[OnboardingChoice | None]):
     """Shown while the spreadsheet, the credentials or the API key are unset.
 
-    Dismisses with ``"settings"``, ``"demo"`` or ``"quit"``."""
+    Dismisses with ``"settings"``, ``"demo"`` or ``"quit"``; Esc with None (the start screen)."""
 
     BINDINGS = [
         Binding("s", "choose('settings')", "Settings"),
         Binding("d", "choose('demo')", "Open the demo"),
         Binding("q", "choose('quit')", "Quit"),
-        Binding("escape", "choose('quit')", "Quit", show=False),
+        Binding("escape", "choose('later')", "Later", show=False),  # to the start screen
     ]
 
     def compose(self) -> ComposeResult:
@@ -65,7 +65,7 @@ class OnboardingScreen(ModalScreen[OnboardingChoice]):
             yield Static(
                 "Open Settings to fill these in (they are saved to your config file), or try "
                 "the demo first: recorded data and a local demo workbook, nothing is sent "
-                "anywhere.",
+                "anywhere. Esc closes this window (F2 opens the settings at any time).",
                 classes="t2-hint",
             )
             with Horizontal(classes="t2-buttons"):
@@ -84,3 +84,5 @@ class OnboardingScreen(ModalScreen[OnboardingChoice]):
     def action_choose(self, choice: str) -> None:
         if choice in ("settings", "demo", "quit"):
             self.dismiss(choice)
+        elif choice == "later":  # Esc: look around first; F2 opens the settings any time
+            self.dismiss(None)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from okr_tui.core.models import OperationsData, Report, ScopeHours, VoInfo
 from okr_tui.core.selection import Selection
-from okr_tui.services.sheet_history import SheetPrevious
 from okr_tui.sources.base import ProgressEvent
 from okr_tui.tui import data
 from okr_tui.tui.live import (
@@ -31,7 +32,15 @@ from okr_tui.tui.tabledata import (
     users_summary,
 )
 from okr_tui.tui.widgets.report_grid import ReportGrid
-from okr_tui.tui.widgets.status import progress_text, provenance_text, summary_text
+from okr_tui.tui.widgets.status import (
+    banner_text,
+    progress_text,
+    provenance_text,
+    summary_text,
+)
+
+if TYPE_CHECKING:
+    from okr_tui.services.sheet_history import SheetPrevious
 
 TABS = (("cloud", "Cloud"), ("htc", "HTC"), ("users", "Users"))
 
@@ -41,11 +50,15 @@ class PreviewScreen(Screen[None]):
 
     TITLE = "Preview"
     BINDINGS = [
+        Binding("t", "next_tab", "Next tab", id="preview.next_tab"),
+        Binding("1", "tab(0)", "Cloud tab", id="preview.tab1", show=False),
+        Binding("2", "tab(1)", "HTC tab", id="preview.tab2", show=False),
+        Binding("3", "tab(2)", "Users tab", id="preview.tab3", show=False),
         Binding("slash", "filter", "Filter", id="preview.filter"),
         Binding("r", "retry", "Retry fetch", id="preview.retry"),
         Binding("v", "provenance", "Sources", id="preview.sources"),
         Binding("d", "diff", "Diff", id="preview.diff"),
-        Binding("escape", "back", "Cancel/Back", id="preview.back"),
+        Binding("escape", "back", "Back", id="preview.back"),
     ]
 
     def __init__(self, selection: Selection, vos: list[VoInfo] | None = None) -> None:
@@ -75,7 +88,8 @@ class PreviewScreen(Screen[None]):
                 if key in self.selection.reports:
                     with TabPane(label, id=f"tab-{key}"):
                         yield ReportGrid(key, id=f"grid-{key}")
-        yield Static(id="provenance")
+        with VerticalScroll(id="provenance"):  # focusable: arrows / PgUp / PgDn scroll it
+            yield Static(id="provenance-text")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -245,17 +259,8 @@ class PreviewScreen(Screen[None]):
                 grid.set_rows(cpu_rows(report, cpu))
                 self.summaries[scope] = cpu_summary(cpu, note="reading the sheet…")
         self._show_summary()
-        missing = len(report.missing)
-        banner = ""
-        if missing:
-            banner = (
-                f"[b yellow]⚠ {missing} piece(s) of data missing[/] (marked — !); "
-                "they are never counted as 0. Press r to retry, v for details."
-            )
-        if report.warnings:
-            banner += ("\n" if banner else "") + "\n".join(f"⚠ {w}" for w in report.warnings)
-        self.query_one("#banner", Static).update(banner)
-        self.query_one("#provenance", Static).update(provenance_text(report))
+        self.query_one("#banner", Static).update(banner_text(report, self.scopes))
+        self.query_one("#provenance-text", Static).update(provenance_text(report))
         self._show_progress()
 
     def _active_scope(self) -> str:
@@ -278,6 +283,24 @@ class PreviewScreen(Screen[None]):
     def current_grid(self) -> ReportGrid | None:
         scope = self._active_scope()
         return self.query_one(f"#grid-{scope}", ReportGrid) if scope else None
+
+    def action_next_tab(self) -> None:
+        """Cloud → HTC → Users → Cloud (the tabs of the selected reports)."""
+        scopes = self.scopes
+        if scopes:
+            current = self._active_scope()
+            index = scopes.index(current) + 1 if current in scopes else 0
+            self._activate(scopes[index % len(scopes)])
+
+    def action_tab(self, index: int) -> None:
+        """Jump to the Cloud (1), HTC (2) or Users (3) tab when it was selected."""
+        scope = TABS[index][0]
+        if scope in self.scopes:
+            self._activate(scope)
+
+    def _activate(self, scope: str) -> None:
+        self.query_one("#tabs", TabbedContent).active = f"tab-{scope}"
+        self.call_after_refresh(self._focus_grid)
 
     def action_filter(self) -> None:
         box = self.query_one("#grid-filter", Input)
@@ -302,8 +325,18 @@ class PreviewScreen(Screen[None]):
         self.start_fetch()
 
     def action_provenance(self) -> None:
-        panel = self.query_one("#provenance")
+        """Show (and focus, so it scrolls) or hide the sources / missing / anomalies panel."""
+        panel = self.query_one("#provenance", VerticalScroll)
         panel.display = not panel.display
+        if panel.display:
+            panel.focus()
+        else:
+            self._focus_grid()
+
+    def _focus_grid(self) -> None:
+        grid = self.current_grid()
+        if grid is not None:
+            grid.focus()
 
     def action_diff(self) -> None:
         if self.report is None:
@@ -316,11 +349,15 @@ class PreviewScreen(Screen[None]):
     def action_back(self) -> None:
         """Esc: close the filter, else cancel a running fetch, else go back."""
         box = self.query_one("#grid-filter", Input)
-        if box.has_focus:
+        if box.display:  # first Esc: clear and close the filter, wherever the focus is
+            box.value = ""
             box.display = False
-            grid = self.current_grid()
-            if grid is not None:
-                grid.focus()
+            self._focus_grid()
+            return
+        panel = self.query_one("#provenance", VerticalScroll)
+        if panel.display and panel.has_focus:
+            panel.display = False
+            self._focus_grid()
             return
         if self.fetching:
             self.workers.cancel_group(self, "fetch")

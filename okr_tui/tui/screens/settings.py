@@ -87,7 +87,7 @@ class SettingsScreen(Screen[Settings | None]):
         demo = (
             "  [yellow](demo mode: the demo keeps using recorded data)[/]" if self.ctx.demo else ""
         )
-        return f"Saved to [b]{file}[/b]. Environment variables win over the file.{demo}"
+        return f"ctrl+s saves to [b]{file}[/b]. Environment variables win over the file.{demo}"
 
     def _row(self, spec: KeySpec, settings: Settings) -> ComposeResult:
         value = getattr(settings, spec.name)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -33,6 +35,16 @@ API_TEXT = {
 }
 
 
+# what the bundled demo data covers (accounting dump 2023-01..2024-12; checked by a test)
+DEMO_MONTHS = Period.of("2023-01", "2024-12")
+# the demo's "today" for the quick picks: mid-January after the demo quarter
+DEMO_TODAY = DEMO_MONTHS.end.shift(1).first_day() + timedelta(days=14)
+
+
+def _demo_covers(period: Period) -> bool:
+    return DEMO_MONTHS.start <= period.start and period.end <= DEMO_MONTHS.end
+
+
 class StartScreen(Screen[None]):
     """Choose what to fetch, then Enter / ctrl+r opens the live preview."""
 
@@ -59,7 +71,7 @@ class StartScreen(Screen[None]):
                 yield Label("Period", classes="section-title")
                 yield Input(id="period", placeholder="2024Q4, 2024-10..2024-12, 2024.10-12")
                 yield Static(id="period-status")
-                yield Label("Quick picks", classes="section-title")
+                yield Label("Quick picks", classes="section-title", id="quick-picks-title")
                 yield OptionList(id="quick-picks")
                 yield Label("Reports", classes="section-title")
                 for key, label in REPORTS:
@@ -73,22 +85,32 @@ class StartScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        ctx = self.app.ctx  # type: ignore[attr-defined]
-        today = ctx.clock.today()
-        picks = self.query_one("#quick-picks", OptionList)
-        for name, period in quick_picks(today).items():
-            picks.add_option(Option(f"{name:<22} {period.label}", id=str(period)))
         self.reload_settings()
         self.query_one("#period", Input).focus()
+
+    def _fill_quick_picks(self) -> None:
+        """The quick picks; in demo mode relative to the demo's "today" (the data's quarter)."""
+        ctx = self.app.ctx  # type: ignore[attr-defined]
+        today = DEMO_TODAY if ctx.demo else ctx.clock.today()
+        picks = self.query_one("#quick-picks", OptionList)
+        picks.clear_options()
+        for name, period in quick_picks(today).items():
+            text = Text(f"{name:<22} {period.label}")
+            if ctx.demo and not _demo_covers(period):
+                text.append("\n" + " " * 23 + "(no demo data)", style="dim")
+            picks.add_option(Option(text, id=str(period)))
+        title = f"Quick picks (demo: as of {DEMO_TODAY})" if ctx.demo else "Quick picks"
+        self.query_one("#quick-picks-title", Label).update(title)
 
     def reload_settings(self) -> None:
         """Re-read ctx (after settings were saved or the demo was opened)."""
         ctx = self.app.ctx  # type: ignore[attr-defined]
         default = data.default_period(ctx)
+        self._fill_quick_picks()
         self.query_one("#period", Input).value = str(default)
         self.query_one("#report-vos", Checkbox).value = ctx.settings.vos_report
         self.query_one("#target-info", Static).update(self._target_text())
-        self.action_reload_vos()
+        self.load_vos()
 
     def _target_text(self) -> str:
         ctx = self.app.ctx  # type: ignore[attr-defined]
@@ -99,20 +121,22 @@ class StartScreen(Screen[None]):
         else:
             target = s.spreadsheet or "[b red]not set[/] — press F2 to open the settings"
             sources = API_TEXT.get(s.accounting_api, s.accounting_api)
-        return (
-            f"[b]Target[/]  {target}\n[b]Accounting[/]  {sources}\n"
-            f"[b]Users[/]  Operations Portal{' (demo)' if ctx.demo else ''}"
-        )
+        users = "Operations Portal"
+        if ctx.demo:
+            users += " (demo)"
+        elif not s.operations_api_key:
+            users += " — [b red]no API key[/]: F2"
+        return f"[b]Target[/]  {target}\n[b]Accounting[/]  {sources}\n[b]Users[/]  {users}"
 
     # --- period -------------------------------------------------------------------------------
     @on(Input.Changed, "#period")
     def _period_changed(self, event: Input.Changed) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
         status = self.query_one("#period-status", Static)
-        try:
-            period, warning = parse_period(
-                event.value, ctx.clock.today(), ctx.settings.settling_days
-            )
+        blank = not event.value.strip()
+        try:  # a blank box is the default period (demo: the demo quarter), said so below
+            text = str(data.default_period(ctx)) if blank else event.value
+            period, warning = parse_period(text, ctx.clock.today(), ctx.settings.settling_days)
         except PeriodError as exc:
             self.period, self.period_warning = None, None
             status.update(f"[b red]✗[/] {exc}")
@@ -121,8 +145,15 @@ class StartScreen(Screen[None]):
         self.period, self.period_warning = period, warning
         months = len(period)
         text = f"[b green]✓[/] {period.label}  ({months} month{'s' if months > 1 else ''})"
+        if blank:
+            text += " — the default period"
         if warning:
             text += f"\n[yellow]⚠ {warning}[/]"
+        if ctx.demo and not _demo_covers(period):
+            text += (
+                f"\n[yellow]⚠ the demo data covers {DEMO_MONTHS} only: "
+                "months outside it will show as missing[/]"
+            )
         status.update(text)
         status.set_class(False, "-invalid")
 
@@ -136,15 +167,19 @@ class StartScreen(Screen[None]):
 
     # --- VOs ----------------------------------------------------------------------------------
     def action_reload_vos(self) -> None:
+        """Fetch the VO list again, bypassing the cache."""
+        self.load_vos(refresh=True)
+
+    def load_vos(self, refresh: bool = False) -> None:
         self.query_one("#vo-count", Static).update("Loading the VO list…")
-        self._load_vos()
+        self._load_vos(refresh)
 
     @work(group="vo-list", exclusive=True, exit_on_error=False, thread=True)
-    def _load_vos(self) -> None:
+    def _load_vos(self, refresh: bool) -> None:
         ctx = self.app.ctx  # type: ignore[attr-defined]
         worker = get_current_worker()
         try:
-            vos = data.run_in_thread(worker, lambda: data.load_vo_list(ctx))
+            vos = data.run_in_thread(worker, lambda: data.load_vo_list(ctx, refresh=refresh))
         except data.Cancelled:
             return
         except data.SERVICE_ERRORS as exc:
@@ -177,8 +212,9 @@ class StartScreen(Screen[None]):
         shown = len(vos.shown)
         text = f"{len(vos.checked)} of {len(vos.vos)} VOs selected"
         if shown != len(vos.vos):
-            text += f" · {shown} shown"
-        text += " · space toggles · ctrl+a all · ctrl+n none · ctrl+t invert"
+            text += f" · {shown} shown · ctrl+a/n/t act on the shown VOs only"
+        else:
+            text += " · space toggles · ctrl+a all · ctrl+n none · ctrl+t invert"
         widget.update(text)
 
     @on(Input.Changed, "#vo-filter")
@@ -223,7 +259,9 @@ class StartScreen(Screen[None]):
         return Selection(
             period=self.period,
             reports=reports,
-            vos=tuple(vos.selected_names()) if vos.vos else (),
+            # the unticked VOs are exclusions (remembered in the settings), not a list of
+            # named VOs: every production VO minus the settings' exclusions is a full report
+            vos=(),
             exclude=tuple(vos.excluded_names()),
             period_warning=self.period_warning,
         )

@@ -115,7 +115,7 @@ class ReportGrid(FastTable):
     def _make_columns(self) -> None:
         self.clear(columns=True)
         self.forget_widths()
-        self.add_column("VO", key="vo")
+        self.add_column(self._sort_mark("vo", "VO"), key="vo")
         window = self.window
         for i, key in enumerate(window):
             label = key
@@ -123,9 +123,16 @@ class ReportGrid(FastTable):
                 label = f"◀ {key}"
             if i == len(window) - 1 and self.window_start + len(window) < len(self.month_keys):
                 label = f"{key} ▶"
-            self.add_column(label, key=key)
+            self.add_column(self._sort_mark(key, label), key=key)
         for key, label in SUMMARY_COLUMNS:
-            self.add_column(self.total_label if key == "total" else label, key=key)
+            text = self.total_label if key == "total" else label
+            self.add_column(self._sort_mark(key, text), key=key)
+
+    def _sort_mark(self, key: str, label: str) -> str:
+        """The column label, with ▼ / ▲ when the grid is sorted by it."""
+        if key != self.sort_column:
+            return label
+        return f"{label} {'▼' if self.sort_reverse else '▲'}"
 
     def _cells(self, row: GridRow) -> list[Text | Cell]:
         cells = self._rendered.get(row.key)
@@ -159,7 +166,7 @@ class ReportGrid(FastTable):
         if self._stale:
             self.refresh_view()
 
-    def refresh_view(self, keep_row: bool = True) -> None:
+    def refresh_view(self, keep_row: bool = True, column: int | None = None) -> None:
         """Apply filter and sort and redraw; keeps the cursor on the same VO when possible
         (``keep_row``). A grid in a hidden tab is redrawn when it is shown."""
         if self.is_mounted and self._hidden():
@@ -167,7 +174,7 @@ class ReportGrid(FastTable):
             return
         self._stale = False
         current = self.current_row() if keep_row else None
-        column = self.cursor_column
+        column = self.cursor_column if column is None else column
         rows = filter_rows(self.rows_data, self.filter_text)
         if self.sort_column:
             rows = sort_rows(rows, self.sort_column, self.month_keys, self.sort_reverse)
@@ -196,7 +203,9 @@ class ReportGrid(FastTable):
         else:
             self.sort_column = column
             self.sort_reverse = column not in ("vo",)  # numbers: largest first
-        self.refresh_view(keep_row=False)  # show the top of the new order
+        column_index = self.cursor_column
+        self._make_columns()  # the ▲/▼ mark moves to this column
+        self.refresh_view(keep_row=False, column=column_index)  # show the top of the new order
 
     def current_row(self) -> GridRow | None:
         """The GridRow under the cursor."""

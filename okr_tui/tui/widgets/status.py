@@ -36,6 +36,8 @@ def summary_text(scope: str, summary: GridSummary | None, label: str) -> str:
     """The header above the active grid."""
     if summary is None:
         return f"[b]{label}[/] · {scope}: waiting for data…"
+    if summary.total is None and not summary.with_count and not summary.without_count:
+        return f"[b]{label}[/] · {scope.upper()}: [b red]no data[/] — the source failed (see below)"
     total = "— (missing)" if summary.total is None else f"{round(summary.total):,}"
     if scope == "users":
         return (
@@ -81,4 +83,51 @@ def provenance_text(report: Report) -> str:
         lines.append("[b]Anomalies[/]")
         for a in report.anomalies:
             lines.append(f"• {escape(a.scope)} {escape(a.vo or '')}: {escape(a.detail)}")
+    return "\n".join(lines)
+
+
+def failed_sources(report: Report, scopes: list[str]) -> list[tuple[str, str]]:
+    """(what, first reason) of each requested report that could not be fetched at all."""
+    out: list[tuple[str, str]] = []
+    for scope in scopes:
+        cpu = report.cpu(scope)
+        if cpu is not None and cpu.failed:
+            reason = next((m.reason for m in cpu.missing if m.vo is None), "no answer")
+            out.append((scope, reason))
+    if "users" in scopes:
+        reason = next(
+            (m.reason for m in report.missing if m.scope == "users" and m.vo is None), None
+        )
+        if reason is not None:
+            out.append(("users", reason))
+    return out
+
+
+def banner_text(report: Report, scopes: list[str]) -> str:
+    """The warnings above the grids: first what could not be fetched at all (with the next
+    step), then what is partly missing, then the report's warnings."""
+    failed = failed_sources(report, scopes)
+    lines = []
+    if failed:
+        names = ", ".join(what for what, _ in failed)
+        lines.append(
+            f"[b red]✗ No data for {escape(names)}: the source could not be reached.[/] "
+            f"{escape(failed[0][1])}"
+        )
+        lines.append(
+            "[b]Next:[/] check the URL and the API key in the settings (F2) and the network, "
+            "then press r to retry; v shows every source and cause."
+        )
+    missing = len(report.missing) - len(failed)
+    if missing > 0:
+        lines.append(
+            f"[b yellow]⚠ {missing} piece(s) of data missing[/] (marked — !); "
+            "they are never counted as 0. Press r to retry, v for details."
+        )
+    dead = {what for what, _ in failed}
+    for warning in report.warnings:
+        scope = warning.split(":", 1)[0]
+        if scope in dead and "previous period" in warning:
+            continue  # the scope itself failed: its previous period adds nothing
+        lines.append(f"⚠ {escape(warning)}")
     return "\n".join(lines)
