@@ -191,8 +191,9 @@ def cpu_summary(
 def users_summary(users: UsersReport, compared: str = "") -> GridSummary:
     """Totals of the users grid; ``compared`` names where the previous users came from."""
     with_data = [r for r in users.rows if r.users is not None]
+    failed = not with_data and any(m.vo is None for m in users.missing)
     return GridSummary(
-        total=float(sum(r.users or 0 for r in with_data)),
+        total=None if failed else float(sum(r.users or 0 for r in with_data)),
         with_count=len(with_data),
         without_count=len(users.rows) - len(with_data),
         appeared=[],

@@ -1,6 +1,6 @@
 """Benchmark of the dump source (issue 3, item 8).
 
-    python tests/benchmarks/bench_dump.py [--rows 2000000] [--repeat 3]
+    python tests/benchmarks/bench_dump.py [--rows 2000000] [--repeat 3] [--gzip]
 
 Generates a synthetic dump (CSV and InfluxDB JSON) in a temp dir, serves each from a loopback
 HTTP server, and measures in fresh subprocesses a full fetch + aggregate (download, parse,
@@ -14,8 +14,10 @@ Goals: CSV within 2x DuckDB, JSON >= 400,000 rows/s, peak RSS <= 300 MB, cached 
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -107,9 +109,9 @@ print(time.perf_counter() - t0, len(rows), peak_mb())
 )
 
 
-def serve(directory: Path, gzip: bool = False) -> tuple[ThreadingHTTPServer, str]:
+def serve(directory: Path, compress: bool = False) -> tuple[ThreadingHTTPServer, str]:
     """Serve ``accounting.csv`` at /csv and ``accounting.json`` at /json with an ETag; with
-    ``gzip``, the pre-compressed ``.gz`` copy with ``Content-Encoding: gzip`` to a client that
+    ``compress``, the pre-compressed ``.gz`` copy with ``Content-Encoding: gzip`` to a client that
     accepts it (as real web servers do)."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -126,7 +128,7 @@ def serve(directory: Path, gzip: bool = False) -> tuple[ThreadingHTTPServer, str
                 self.end_headers()
                 return
             path = directory / name
-            coded = gzip and "gzip" in self.headers.get("Accept-Encoding", "")
+            coded = compress and "gzip" in self.headers.get("Accept-Encoding", "")
             if coded:
                 path = directory / f"{name}.gz"
             etag = f'"{path.stat().st_size}-{int(path.stat().st_mtime)}"'
@@ -173,6 +175,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rows", type=int, default=2_000_000)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--gzip", action="store_true", help="serve with Content-Encoding: gzip")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory(prefix="okr-bench-dump-") as tmp:
         data = Path(tmp)
@@ -185,10 +188,14 @@ def main() -> int:
             f"d.write_json(Path({str(data / 'accounting.json')!r}), {args.rows})"
         )
         subprocess.run([sys.executable, "-c", code], check=True)
+        if args.gzip:
+            for name in ("accounting.csv", "accounting.json"):
+                with (data / name).open("rb") as raw, gzip.open(data / f"{name}.gz", "wb") as gz:
+                    shutil.copyfileobj(raw, gz, 4 << 20)
         print(f"generated {args.rows:,} rows in {time.perf_counter() - t0:.1f} s: "
               f"CSV {(data / 'accounting.csv').stat().st_size / 1e6:.0f} MB, "
               f"JSON {(data / 'accounting.json').stat().st_size / 1e6:.0f} MB")  # fmt: skip
-        server, url = serve(data)
+        server, url = serve(data, compress=args.gzip)
         try:
             results: dict[str, list[dict[str, Any]]] = {"csv": [], "json": []}
             cached: dict[str, list[dict[str, Any]]] = {"csv": [], "json": []}

@@ -201,6 +201,22 @@ async def test_slow_gzip_download_reports_progress(fake, settings, tmp_path):
     assert any(e.message == "parse" and e.done == 3010 for e in events)
 
 
+async def test_gzip_json_is_cached_compressed_and_a_truncated_gzip_fails(fake, settings, tmp_path):
+    fake.serve("json", case.as_json(), gzip=True)
+    clock = Clock.frozen(FROZEN_NOW)
+    src = DumpAccounting(settings, ResponseCache(tmp_path, clock), clock, endpoints=("json",))
+    try:
+        result = await src.monthly_hours("cloud", Q4)
+    finally:
+        await src.aclose()
+    assert result.hours == case.CLOUD
+    (data,) = (tmp_path / "dump").glob("*.data")
+    assert data.read_bytes()[:2] == b"\x1f\x8b"  # stored as received: gzip
+    fake.serve("json", case.as_json() * 50, gzip=True, truncate_at=200)
+    cut = await cloud(settings, None, clock)
+    assert cut.hours == {} and "ended early" in cut.missing[0].reason
+
+
 async def test_selector_setting_and_breakdown(fake, settings, tmp_path):
     fake.serve("csv", case.as_csv())
     clock = Clock.frozen(FROZEN_NOW)

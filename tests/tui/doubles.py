@@ -96,6 +96,24 @@ def make_report(selection: Selection, n: int = 6, missing_users: str | None = No
     return report
 
 
+def down_report(selection: Selection, reason: str) -> Report:
+    """What fetch_report returns when every portal is down: Missing entries, no numbers."""
+    period = selection.period
+    report = Report(period=period)
+    for scope in ("cloud", "htc"):
+        if scope in selection.reports:
+            missing = [Missing(scope, None, f"accounting {scope}: {reason}")]
+            cpu = CpuReport(scope, period, [], [], 0, missing=missing, failed=True)
+            setattr(report, scope, cpu)
+            report.missing += missing
+            report.warnings.append(f"{scope}: previous period 2024.07-09 incomplete ({reason})")
+    if "users" in selection.reports:
+        missing = [Missing("users", None, f"operations vo-list: {reason}")]
+        report.users = UsersReport(period, [], missing=missing)
+        report.missing += missing
+    return report
+
+
 @dataclass
 class FakeServices:
     """Replaces the service calls the TUI makes; records what was asked."""
@@ -110,6 +128,7 @@ class FakeServices:
     vo_list_refreshes: list[bool] = field(default_factory=list)
     sheet_rows: dict[str, PreviousRow | None] = field(default_factory=dict)
     sheet_error: str | None = None
+    down: str | None = None  # every source fails with this reason (report of Missing only)
 
     async def load_vo_list(self, ctx: object, refresh: bool = False) -> list[VoInfo]:
         self.vo_list_refreshes.append(refresh)
@@ -139,6 +158,8 @@ class FakeServices:
             raise SourceError("accounting", "http://127.0.0.1:9/", self.fail_fetch)
         if progress:
             progress(ProgressEvent("users", self.n, self.n))
+        if self.down:
+            return down_report(selection, self.down)
         return make_report(selection, self.n, self.missing_users)
 
     async def fetch_breakdown(self, ctx, scope, period, vo, by) -> Breakdown:

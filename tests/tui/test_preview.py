@@ -228,3 +228,19 @@ async def test_unreadable_sheet_falls_back_to_the_fetched_period_and_says_so(app
         await pilot.pause()
         assert "vs fetched 2024.07-09 — the sheet could not be read" in _text(app, "#summary")
         assert any("not shared" in n.message for n in app._notifications)
+
+
+async def test_every_portal_down_says_no_data_and_the_next_step(app, services):
+    services.down = "connection refused (5 attempts) (http://127.0.0.1:9/csv)"
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_preview(app, pilot)
+        banner = _text(app, "#banner")
+        assert "No data for cloud, htc, users: the source could not be reached." in banner
+        assert "accounting cloud: connection refused" in banner
+        assert "settings (F2)" in banner and "press r to retry" in banner
+        assert "previous period" not in banner  # noise once the scope itself failed
+        assert "CLOUD: no data" in _text(app, "#summary")
+        assert "0 VOs with accounting" not in _text(app, "#summary")
+        await pilot.press("3")
+        await pilot.pause()
+        assert "USERS: no data" in _text(app, "#summary")

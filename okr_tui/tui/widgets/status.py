@@ -36,7 +36,9 @@ def summary_text(scope: str, summary: GridSummary | None, label: str) -> str:
     """The header above the active grid."""
     if summary is None:
         return f"[b]{label}[/] · {scope}: waiting for data…"
-    if summary.total is None and not summary.with_count and not summary.without_count:
+    if summary.total is None and (
+        scope == "users" or not summary.with_count + summary.without_count
+    ):
         return f"[b]{label}[/] · {scope.upper()}: [b red]no data[/] — the source failed (see below)"
     total = "— (missing)" if summary.total is None else f"{round(summary.total):,}"
     if scope == "users":
