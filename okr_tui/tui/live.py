@@ -75,13 +75,16 @@ def partial_cpu_rows(hours: ScopeHours, selected: list[VoInfo]) -> list[GridRow]
     for key, name in names.items():
         by_key.setdefault(key, (name, {}))
     reason = "; ".join(m.reason for m in hours.missing if m.vo is None and m.month is None)
+    gap = sorted({m.month for m in hours.missing if m.vo is None and m.month})
+    gap_reason = f"no data for {', '.join(gap)}" if gap else None
     rows = []
     for key, (name, months) in by_key.items():
         if reason:
             rows.append(GridRow(key, name, [None] * len(keys), None, reason=reason))
             continue
-        values = [months.get(k, 0.0) for k in keys]
-        rows.append(GridRow(key, name, values, sum(values)))
+        values = [None if k in gap else months.get(k, 0.0) for k in keys]
+        total = None if gap else sum(v or 0.0 for v in values)
+        rows.append(GridRow(key, name, values, total, reason=gap_reason, partial=bool(gap)))
     rows.sort(key=lambda r: (-(r.total or 0.0), r.key))
     return rows
 

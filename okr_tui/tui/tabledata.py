@@ -32,6 +32,7 @@ class GridRow:
     reason: str | None = None
     note: str = ""  # e.g. "not a production VO"
     pending: bool = False
+    partial: bool = False  # some months of the period have no data: no total
 
     def value(self, column: str, month_keys: list[str]) -> float | str | None:
         """The sortable value of ``column`` (a month key or a summary column id)."""
@@ -60,6 +61,7 @@ class GridSummary:
     compared_with: str  # what APPEARED/DISAPPEARED compare against
     portal_total: int | None = None
     missing: list[str] = field(default_factory=list)
+    incomplete: str = ""  # e.g. "no data for 2025-01": the counts are not final
 
 
 def _change(now: float | None, before: float | None) -> float | None:
@@ -68,13 +70,25 @@ def _change(now: float | None, before: float | None) -> float | None:
     return (now - before) / before * 100.0
 
 
-def _flags(report: Report, scope: str, vo: str) -> list[str]:
+# anomalies computed from a VO's period total: meaningless while months are missing
+FROM_TOTAL = {"change", "lost-accounting"}
+
+
+def _flags(report: Report, scope: str, vo: str, partial: bool = False) -> list[str]:
     key = vo_key(vo)
     return [
         FLAG_CODES.get(a.kind, a.kind)
         for a in report.anomalies
-        if a.scope == scope and a.vo is not None and vo_key(a.vo) == key
+        if a.scope == scope
+        and a.vo is not None
+        and vo_key(a.vo) == key
+        and not (partial and a.kind in FROM_TOTAL)
     ]
+
+
+def missing_months(cpu: CpuReport) -> list[str]:
+    """Months of the period with no data for the whole scope (sorted)."""
+    return sorted({m.month for m in cpu.missing if m.vo is None and m.month})
 
 
 def pending_rows(vos: list[str], months: int) -> list[GridRow]:
@@ -92,11 +106,14 @@ def cpu_rows(report: Report, cpu: CpuReport) -> list[GridRow]:
     prev = cpu.previous
     rows: list[GridRow] = []
 
+    gap = missing_months(cpu)
+    partial_reason = f"no data for {', '.join(gap)}" if gap else None
+
     def add(vo: str, months: dict[str, float], hours: float | None, note: str = "") -> None:
         key = vo_key(vo)
         reason = scope_reason or vo_missing.get(key)
         values = [None if (reason or k in month_missing) else months.get(k, 0.0) for k in keys]
-        h = None if reason else hours
+        h = None if (reason or gap) else hours  # a total without some months is not a total
         before = None if prev is None else prev.get(key, 0.0)
         rows.append(
             GridRow(
@@ -107,9 +124,10 @@ def cpu_rows(report: Report, cpu: CpuReport) -> list[GridRow]:
                 share=(h / total * 100.0) if (h is not None and total and not note) else None,
                 previous=before,
                 change=_change(h, before),
-                flags=_flags(report, cpu.scope, vo),
-                reason=reason,
+                flags=_flags(report, cpu.scope, vo, partial=bool(gap)),
+                reason=reason or partial_reason,
                 note=note,
+                partial=bool(gap) and not reason,
             )
         )
 
@@ -176,8 +194,11 @@ def cpu_summary(
         before = {}
         compared = ""
     scope_failed = any(m.vo is None and m.month is None for m in cpu.missing)
+    gap = missing_months(cpu)
+    if gap:  # the lists are not final: no APPEARED/DISAPPEARED from them
+        compared = ""
     return GridSummary(
-        total=None if scope_failed else float(cpu.total_hours),
+        total=None if (scope_failed or gap) else float(cpu.total_hours),
         with_count=len(cpu.with_accounting),
         without_count=len(cpu.without_accounting),
         appeared=[now[k] for k in now if compared and k not in before],
@@ -185,6 +206,7 @@ def cpu_summary(
         compared_with=compared,
         portal_total=cpu.portal_total,
         missing=[_missing_text(m.vo, m.month, m.reason) for m in cpu.missing],
+        incomplete=f"no data for {', '.join(gap)}" if gap else "",
     )
 
 

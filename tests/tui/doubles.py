@@ -114,6 +114,22 @@ def down_report(selection: Selection, reason: str) -> Report:
     return report
 
 
+def with_gap(report: Report, month: str) -> None:
+    """``month`` has no CPU data (as when the dump does not cover it); the core still derives
+    "change" / "lost-accounting" anomalies from the shortened totals."""
+    for cpu in (report.cloud, report.htc):
+        if cpu is None:
+            continue
+        for v in cpu.with_accounting:
+            v.months.pop(month, None)
+        gap = Missing(cpu.scope, None, f"no {cpu.scope} rows for {month}", month=month)
+        cpu.missing.append(gap)
+        report.missing.append(gap)
+        report.anomalies.append(
+            Anomaly(cpu.scope, cpu.with_accounting[-1].vo, "lost-accounting", "had accounting")
+        )
+
+
 @dataclass
 class FakeServices:
     """Replaces the service calls the TUI makes; records what was asked."""
@@ -129,6 +145,7 @@ class FakeServices:
     sheet_rows: dict[str, PreviousRow | None] = field(default_factory=dict)
     sheet_error: str | None = None
     down: str | None = None  # every source fails with this reason (report of Missing only)
+    gap_month: str | None = None  # this month has no CPU data at all (both scopes)
 
     async def load_vo_list(self, ctx: object, refresh: bool = False) -> list[VoInfo]:
         self.vo_list_refreshes.append(refresh)
@@ -160,7 +177,10 @@ class FakeServices:
             progress(ProgressEvent("users", self.n, self.n))
         if self.down:
             return down_report(selection, self.down)
-        return make_report(selection, self.n, self.missing_users)
+        report = make_report(selection, self.n, self.missing_users)
+        if self.gap_month:
+            with_gap(report, self.gap_month)
+        return report
 
     async def fetch_breakdown(self, ctx, scope, period, vo, by) -> Breakdown:
         return Breakdown(scope, vo, by, {f"NGI_{scope.upper()}_A": 1500.0, "NGI_B": 250.0})

@@ -174,3 +174,24 @@ async def test_confirm_names_the_unticked_checkbox_and_counts_singular(ctx):
         messages = [n.message for n in pilot.app._notifications]
         assert any("I have checked these numbers" in m for m in messages)
         assert not any("Type the period label" in m for m in messages)
+
+
+async def test_months_without_data_give_no_totals_and_no_fake_changes(app, services):
+    services.gap_month = "2024-12"
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _preview(app, pilot)
+        grid = screen.query_one("#grid-cloud", ReportGrid)
+        alice = screen.report.cloud.with_accounting[0]
+
+        def cell(row: int, column: str) -> str:
+            return str(grid.get_cell_at((row, grid.get_column_index(column))))
+
+        assert cell(0, "vo").startswith("alice") and "(incomplete)" in cell(0, "vo")
+        assert cell(0, "2024-10") == f"{round(alice.months['2024-10']):,}"
+        assert cell(0, "2024-12") == "— !"
+        assert cell(0, "total") == "— !" and cell(0, "change") == ""
+        assert all("LOST" not in cell(i, "flags") for i in range(grid.row_count))
+        assert all("±50%" not in cell(i, "flags") for i in range(grid.row_count))
+        summary = _text(app, "#summary")
+        assert "incomplete: no data for 2024-12" in summary
+        assert "APPEARED:" not in summary and "VOs with accounting" not in summary

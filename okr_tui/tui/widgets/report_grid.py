@@ -54,7 +54,9 @@ def fmt_percent(value: float | None, *, signed: bool = False) -> Cell:
 def render_row(row: GridRow) -> list[Text | Cell]:
     """The cells of one row, in column order."""
     name = Text(row.vo, no_wrap=True, overflow="ellipsis")
-    if row.reason:
+    if row.partial:
+        name.append(" (incomplete)", style="yellow")
+    elif row.reason:
         name.append(" (no data)", style="yellow")
     elif row.note:
         name.append(f" ({row.note})", style="dim italic")

@@ -47,6 +47,12 @@ def summary_text(scope: str, summary: GridSummary | None, label: str) -> str:
             f"{summary.with_count} VOs with data · {summary.without_count} without"
             + (f" · previous from {escape(summary.compared_with)}" if summary.compared_with else "")
         )
+    if summary.incomplete:
+        return (
+            f"[b]{label}[/] · {scope.upper()} total CPU/h [b]{total}[/] · "
+            f"[b yellow]incomplete: {escape(summary.incomplete)}[/] — no total, no VO lists "
+            "and no APPEARED/DISAPPEARED until every month has data (r retries)"
+        )
     text = (
         f"[b]{label}[/] · {scope.upper()} total CPU/h [b]{total}[/] · "
         f"{summary.with_count} VOs with accounting · {summary.without_count} without"
