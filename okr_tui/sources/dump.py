@@ -24,11 +24,10 @@ from okr_tui.core.periods import Period
 from okr_tui.settings import Settings
 from okr_tui.sources.base import ProgressCallback, ProgressEvent, SourceError
 from okr_tui.sources.cache import ResponseCache
-from okr_tui.sources.dump_fetch import BodySink, DumpFile, DumpStore, GrowingFile, download
+from okr_tui.sources.dump_fetch import DumpFile, DumpStore, GrowingFile, download
 from okr_tui.sources.dump_parse import parse_dump
 from okr_tui.sources.dump_result import DumpAggregate
 from okr_tui.sources.dump_schema import BREAKDOWNS, DumpError, scope_infras
-from okr_tui.sources.dump_worker import ParseWorker, WorkerFailed
 from okr_tui.sources.http import redact_url
 
 ENDPOINTS = ("csv", "json")
@@ -46,7 +45,6 @@ class DumpLoad:
     aggregate_cached: bool  # the aggregate was read back, not parsed
     requests: int
     notes: list[str]
-    worker_peak_mb: float | None = None  # peak RSS of the parse process, when one was used
 
 
 def _on_loop(progress: ProgressCallback) -> ProgressCallback:
@@ -75,9 +73,6 @@ class DumpAccounting:
 
     api = "dump"
     parse_while_downloading = True  # overlap parsing with the download (see bench_dump.py)
-    # parse large downloads in a child process (no GIL contention with the download);
-    # smaller ones (or without a Content-Length) in a thread of this process
-    worker_min_bytes: int | None = 20 << 20
 
     def __init__(
         self,
@@ -150,62 +145,28 @@ class DumpAccounting:
         store = DumpStore(cache_dir, url)
         notes = [f"{endpoint} endpoint"]
         parsing: asyncio.Future[DumpAggregate] | None = None
-        worker: ParseWorker | None = None
-        shown = redact_url(url)
 
-        def on_body(path: Path, total: int | None) -> BodySink:
-            nonlocal parsing, worker
-            limit = self.worker_min_bytes
-            if limit is not None and total is not None and total >= limit:
-                try:
-                    worker = ParseWorker(path, shown, path.parent)
-                except OSError as exc:
-                    notes.append(f"parse process unavailable ({exc.strerror or exc})")
-                else:
-                    parsing = asyncio.ensure_future(worker.result(progress))
-                    return worker
-            reader = GrowingFile(path)
+        def on_body(reader: GrowingFile) -> None:
+            nonlocal parsing
             parsing = asyncio.ensure_future(
-                asyncio.to_thread(self._parse_stream, reader, shown, progress)
+                asyncio.to_thread(self._parse_stream, reader, redact_url(url), progress)
             )
-            return reader
 
         try:
-            try:
-                file = await download(
-                    self._http(), self.settings, self.clock, store, url, endpoint,
-                    refresh=refresh, progress=progress,
-                    on_body=on_body if self.parse_while_downloading else None,
-                )  # fmt: skip
-            except DumpError as exc:
-                if parsing is not None:
-                    with contextlib.suppress(DumpError, OSError, WorkerFailed):
-                        await parsing
-                stale = store.read_meta()
-                if exc.kind not in ("truncated", "http") or stale is None:
-                    raise
-                file, parsing = store.cached_file(stale), None
-                notes.append(f"download failed ({exc.cause}); using the cached dump")
-            return await self._finish(store, file, parsing, worker, notes, progress)
-        finally:
-            if worker is not None:  # cancelled or failed: stop the child and collect its task
-                worker.kill()
-                if parsing is not None and not parsing.done():
-                    parsing.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, SourceError, WorkerFailed):
-                        await parsing
-
-    async def _finish(
-        self,
-        store: DumpStore,
-        file: DumpFile,
-        parsing: asyncio.Future[DumpAggregate] | None,
-        worker: ParseWorker | None,
-        notes: list[str],
-        progress: ProgressCallback | None,
-    ) -> DumpLoad:
-        """The aggregate of a downloaded (or cached) dump: from the parse started during the
-        download, the aggregate cache, or a parse now; then cached."""
+            file = await download(
+                self._http(), self.settings, self.clock, store, url, endpoint,
+                refresh=refresh, progress=progress,
+                on_body=on_body if self.parse_while_downloading else None,
+            )  # fmt: skip
+        except DumpError as exc:
+            if parsing is not None:
+                with contextlib.suppress(DumpError, OSError):
+                    await parsing
+            stale = store.read_meta()
+            if exc.kind not in ("truncated", "http") or stale is None:
+                raise
+            file, parsing = store.cached_file(stale), None
+            notes.append(f"download failed ({exc.cause}); using the cached dump")
         if file.revalidated:
             notes.append("not modified (304)")
         elif file.cached:
@@ -218,13 +179,9 @@ class DumpAccounting:
                     at, n = file.fetched_at, file.requests
                     return DumpLoad(agg, file.url, at, True, True, n, notes)
         try:
-            agg = None
             if parsing is not None:
-                try:
-                    agg = await parsing
-                except WorkerFailed as exc:
-                    notes.append(f"{exc}; parsed in-process instead")
-            if agg is None:
+                agg = await parsing
+            else:
                 agg = await asyncio.to_thread(self._parse, file, progress)
         except DumpError as exc:
             if not file.temp:
@@ -244,9 +201,7 @@ class DumpAccounting:
             meta = {"validator": file.validator, "url": file.url}
             with contextlib.suppress(OSError):
                 await asyncio.to_thread(agg.save, store.aggregate, meta)
-        peak = worker.peak_mb if worker is not None else None
-        at, n = file.fetched_at, file.requests
-        return DumpLoad(agg, file.url, at, file.cached, False, n, notes, peak)
+        return DumpLoad(agg, file.url, file.fetched_at, file.cached, False, file.requests, notes)
 
     def _parse(self, file: DumpFile, progress: ProgressCallback | None) -> DumpAggregate:
         with file.path.open("rb") as stream:

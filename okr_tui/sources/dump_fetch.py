@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 import orjson
@@ -70,18 +70,6 @@ class GrowingFile(io.RawIOBase):
     def close(self) -> None:
         self._file.close()
         super().close()
-
-
-class BodySink(Protocol):
-    """Told how far the download got (a :class:`GrowingFile`, or a parse worker process)."""
-
-    def grew(self, size: int) -> None: ...
-
-    def finish(self, error: str | None = None) -> None: ...
-
-
-# called when a body starts with (temp file, Content-Length); returns who follows the file
-BodyCallback = Callable[[Path, int | None], BodySink]
 
 
 @dataclass(frozen=True)
@@ -183,12 +171,11 @@ async def download(
     *,
     refresh: bool = False,
     progress: ProgressCallback | None = None,
-    on_body: BodyCallback | None = None,
+    on_body: Callable[[GrowingFile], None] | None = None,
 ) -> DumpFile:
     """The dump at ``url``: from the cache when still valid, else downloaded to a temp file.
-    ``on_body`` is called with the temp file and the announced size when a body starts (to
-    parse it while it downloads); the sink it returns is told of every flush and of the end
-    (with an error when the download fails).
+    ``on_body`` is called with a reader of the temp file when a body starts (to parse it while
+    it downloads); that reader fails if the download does.
 
     Raises DumpError: ``not-found`` (404), ``not-a-dump`` (an HTML page), ``http`` (other
     statuses, network failures after retries), ``truncated`` (the body ended early)."""
@@ -241,7 +228,7 @@ async def _get(
     headers: dict[str, str],
     meta: dict[str, Any] | None,
     progress: ProgressCallback | None,
-    on_body: BodyCallback | None,
+    on_body: Callable[[GrowingFile], None] | None,
 ) -> DumpFile:
     try:
         async with client.stream("GET", url, headers=headers) as response:
@@ -274,7 +261,7 @@ async def _save_body(
     shown: str,
     endpoint: str,
     progress: ProgressCallback | None,
-    on_body: BodyCallback | None,
+    on_body: Callable[[GrowingFile], None] | None,
 ) -> DumpFile:
     length = response.headers.get("content-length")
     total = int(length) if length and length.isdigit() else None
@@ -284,11 +271,9 @@ async def _save_body(
     decoded = coding not in ("identity", "gzip", "x-gzip")
     path = store.temp_file()
     received, flushed = 0, 0
-    try:
-        reader = on_body(path, total) if on_body is not None else None
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
+    reader = GrowingFile(path) if on_body else None
+    if reader is not None and on_body is not None:
+        on_body(reader)
     try:
         with path.open("wb", buffering=FLUSH_EVERY) as out:
             try:
