@@ -232,6 +232,7 @@ async def test_unreadable_sheet_falls_back_to_the_fetched_period_and_says_so(app
 
 async def test_every_portal_down_says_no_data_and_the_next_step(app, services):
     services.down = "connection refused (5 attempts) (http://127.0.0.1:9/csv)"
+    services.sheet_error = "the service-account key cannot be used"  # not even tried
     async with app.run_test(size=SIZE) as pilot:
         await _open_preview(app, pilot)
         banner = _text(app, "#banner")
@@ -244,3 +245,4 @@ async def test_every_portal_down_says_no_data_and_the_next_step(app, services):
         await pilot.press("3")
         await pilot.pause()
         assert "USERS: no data" in _text(app, "#summary")
+        assert not any(n.title == "Sheet unavailable" for n in app._notifications)

@@ -34,6 +34,7 @@ from okr_tui.tui.tabledata import (
 from okr_tui.tui.widgets.report_grid import ReportGrid
 from okr_tui.tui.widgets.status import (
     banner_text,
+    failed_sources,
     progress_text,
     provenance_text,
     summary_text,
@@ -187,7 +188,8 @@ class PreviewScreen(Screen[None]):
 
     def on_report_fetched(self, message: ReportFetched) -> None:
         self.show_report(message.report)
-        self._sheet_previous(message.report)
+        if len(failed_sources(message.report, self.scopes)) < len(self.scopes):
+            self._sheet_previous(message.report)  # nothing to compare when all failed
 
     @property
     def cpu_scopes(self) -> list[str]:

@@ -130,6 +130,17 @@ class ReportGrid(FastTable):
             text = self.total_label if key == "total" else label
             self.add_column(self._sort_mark(key, text), key=key)
 
+    def _mark_sorted_column(self) -> None:
+        """Move the ▲/▼ mark to the sorted column, in place: rebuilding the columns would
+        forget every measured row width (and cost a full re-measure per sort)."""
+        for key, column in self.columns.items():
+            base = column.label.plain.removesuffix(" ▲").removesuffix(" ▼")
+            label = self._sort_mark(key.value or "", base)
+            if label != column.label.plain:
+                column.label = Text(label, style=column.label.style)
+                column.content_width = max(column.content_width, column.label.cell_len)
+        self._clear_caches()
+
     def _sort_mark(self, key: str, label: str) -> str:
         """The column label, with ▼ / ▲ when the grid is sorted by it."""
         if key != self.sort_column:
@@ -168,7 +179,7 @@ class ReportGrid(FastTable):
         if self._stale:
             self.refresh_view()
 
-    def refresh_view(self, keep_row: bool = True, column: int | None = None) -> None:
+    def refresh_view(self, keep_row: bool = True) -> None:
         """Apply filter and sort and redraw; keeps the cursor on the same VO when possible
         (``keep_row``). A grid in a hidden tab is redrawn when it is shown."""
         if self.is_mounted and self._hidden():
@@ -176,7 +187,7 @@ class ReportGrid(FastTable):
             return
         self._stale = False
         current = self.current_row() if keep_row else None
-        column = self.cursor_column if column is None else column
+        column = self.cursor_column
         rows = filter_rows(self.rows_data, self.filter_text)
         if self.sort_column:
             rows = sort_rows(rows, self.sort_column, self.month_keys, self.sort_reverse)
@@ -205,9 +216,8 @@ class ReportGrid(FastTable):
         else:
             self.sort_column = column
             self.sort_reverse = column not in ("vo",)  # numbers: largest first
-        column_index = self.cursor_column
-        self._make_columns()  # the ▲/▼ mark moves to this column
-        self.refresh_view(keep_row=False, column=column_index)  # show the top of the new order
+        self._mark_sorted_column()
+        self.refresh_view(keep_row=False)  # show the top of the new order
 
     def current_row(self) -> GridRow | None:
         """The GridRow under the cursor."""
