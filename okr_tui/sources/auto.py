@@ -19,6 +19,11 @@ APIS = ("auto", "dump", "legacy")
 DEMO_DUMPS = ("accounting.csv.gz", "accounting.csv", "accounting.json.gz", "accounting.json")
 
 
+# dump failures that mean "no dump here" (SPEC §3.4: 404, or not a dump such as an HTML page);
+# connection errors, timeouts and 5xx are reported as they are instead
+FALLBACK_KINDS = frozenset({"not-found", "not-a-dump"})
+
+
 class AutoAccounting:
     """``api = "auto"``: the dump first; the legacy source when the dump cannot be used."""
 
@@ -41,7 +46,11 @@ class AutoAccounting:
             loaded = await self.dump.load(progress)
             result = self.dump.hours_from(scope, period, loaded)
         except DumpError as exc:
-            return await self._fallback(scope, period, exc, progress)
+            if exc.kind in FALLBACK_KINDS:
+                return await self._fallback(scope, period, exc, progress)
+            # the host is down or failing: the legacy API on the same host would only add
+            # the same retries again, so report the dump's failure as it is
+            return self.dump.failed(scope, period, exc)
         gaps = sorted(m.month for m in result.missing if m.vo is None and m.month)
         if gaps:
             await self._fill(result, gaps)

@@ -90,6 +90,7 @@ class DumpAccounting:
         self._own_client = client is None and local is None
         self._lock = asyncio.Lock()
         self._loaded: DumpLoad | None = None
+        self._failure: DumpError | None = None
         self.base = settings.accounting_url.rstrip("/")
 
     async def aclose(self) -> None:
@@ -106,10 +107,18 @@ class DumpAccounting:
 
     # --- loading ------------------------------------------------------------------------------
     async def load(self, progress: ProgressCallback | None = None) -> DumpLoad:
-        """The aggregate (once per source object). Raises DumpError."""
+        """The aggregate (once per source object). Raises DumpError — also once: a failed
+        load is remembered, so the other scopes and the previous period of the same run do
+        not repeat the download and its retries."""
         async with self._lock:
+            if self._failure is not None:
+                raise self._failure
             if self._loaded is None:
-                self._loaded = await self._load(progress)
+                try:
+                    self._loaded = await self._load(progress)
+                except DumpError as exc:
+                    self._failure = exc
+                    raise
             return self._loaded
 
     async def _load(self, progress: ProgressCallback | None) -> DumpLoad:
@@ -273,10 +282,14 @@ class DumpAccounting:
             loaded = await self.load(progress)
             return self.hours_from(scope, period, loaded)
         except SourceError as exc:
-            prov = Provenance(f"accounting {scope}", self.api, self.base, self.clock.now())
-            return ScopeHours(
-                scope, period, {}, missing=[Missing(scope, None, str(exc))], provenance=[prov]
-            )
+            return self.failed(scope, period, exc)
+
+    def failed(self, scope: Scope, period: Period, exc: SourceError) -> ScopeHours:
+        """The scope-wide Missing that stands for a dump that could not be used."""
+        prov = Provenance(f"accounting {scope}", self.api, self.base, self.clock.now())
+        return ScopeHours(
+            scope, period, {}, missing=[Missing(scope, None, str(exc))], provenance=[prov]
+        )
 
     async def breakdown(self, scope: Scope, period: Period, vo: str, by: str) -> Breakdown:
         """One VO's hours per site / ngi (= region) / country / tier. Raises SourceError."""

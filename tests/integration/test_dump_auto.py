@@ -196,3 +196,31 @@ def test_demo_dump_files_are_what_the_generator_writes(tmp_path):
         bundled = DEMO_DATA / "dump" / path.name
         assert bundled.read_bytes() == path.read_bytes(), f"regenerate {bundled.name}"
         assert bundled.stat().st_size < 6_000_000
+
+
+async def test_auto_does_not_fall_back_when_the_dump_host_is_failing(fake, settings):
+    """A failing host (5xx after every retry) is reported as it is: the legacy API on the same
+    host is not tried (it would only repeat the retries), and nothing becomes a zero."""
+    fake.serve("csv", b"", fail_first=1000)
+    serve_legacy(fake, settings, "cloud", Q4, {"biomed": {"2024-10": 1.0}})
+    result = await auto_cloud(settings)
+    assert result.failed and result.hours == {}
+    assert "503" in result.missing[0].reason
+    assert fake.count("/cloud") == 0
+    assert [p.api for p in result.provenance] == ["dump"]
+
+
+async def test_a_failed_dump_is_downloaded_once_per_run(fake, settings):
+    """Both scopes and the previous period share one failed download (no repeated retries)."""
+    fake.serve("csv", b"", fail_first=1000)
+    fake.serve("json", b"", fail_first=1000)
+    src = make_accounting_source(settings, None, Clock.frozen(FROZEN_NOW), api="dump")
+    try:
+        first = await src.monthly_hours("cloud", Q4)
+        hits = fake.count("/csv")
+        second = await src.monthly_hours("htc", Q4)
+    finally:
+        await src.aclose()
+    assert first.failed and second.failed
+    assert hits >= 1 and fake.count("/csv") == hits
+    assert first.missing[0].reason.split(": ", 1)[1] == second.missing[0].reason.split(": ", 1)[1]
