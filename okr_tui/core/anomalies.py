@@ -15,6 +15,8 @@ def _cpu_anomalies(cpu: CpuReport) -> list[Anomaly]:
         out.append(Anomaly(scope, None, "total-mismatch", cpu.portal_check or ""))
     if cpu.previous is None or cpu.failed:
         return out
+    if any(m.vo is None for m in cpu.missing):
+        return out  # whole months are missing: per-VO comparisons would be wrong
     prev_label = cpu.previous_period.label if cpu.previous_period else "the previous period"
     missing_vos = {vo_key(m.vo) for m in cpu.missing if m.vo is not None}
     for row in cpu.with_accounting:

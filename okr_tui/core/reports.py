@@ -164,7 +164,8 @@ def build_cpu_report(
         non_production=sorted(non_production, key=lambda r: (vo_key(r.vo), r.vo)),
     )
     _cross_check(report, acc, selected_keys, failed_vos)
-    if previous is not None and not previous.failed:
+    # a previous period with months missing would make every comparison wrong: none then
+    if previous is not None and not previous.failed and not previous.missing:
         prev_acc = _accounting_vos(previous.hours, previous.period)
         report.previous = {k: a.hours for k, a in prev_acc.items() if k in selected_keys}
         for key in set(prev_acc) - set(report.previous):

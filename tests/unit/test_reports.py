@@ -249,6 +249,32 @@ def test_anomalies_change_and_lost_accounting() -> None:
     assert not any(a.blocking for a in _report(now, before).anomalies)
 
 
+def test_no_per_vo_comparisons_when_whole_months_are_missing() -> None:
+    """Months missing (now or in the previous period) make change / lost-accounting flags
+    meaningless: none are raised, and the missing months stay listed."""
+    now = {"a": {"2024-10": 160.0}}
+    before = {"a": {"2024-07": 100.0}, "c": {"2024-08": 50.0}}
+    gap = [Missing("cloud", None, "no rows in the dump", month="2024-11")]
+    ops = OperationsData(vos("a", "c"), {})
+    partial_now = build_report(
+        SEL, (), ops=ops,
+        hours={"cloud": hours(now, missing=gap), "htc": ScopeHours("htc", P, {})},
+        previous={"cloud": hours(before, PREV), "htc": ScopeHours("htc", PREV, {})},
+    )  # fmt: skip
+    assert [a.kind for a in partial_now.anomalies if a.scope == "cloud"] == []
+    assert gap[0] in partial_now.missing
+    partial_before = build_report(
+        SEL, (), ops=ops,
+        hours={"cloud": hours(now), "htc": ScopeHours("htc", P, {})},
+        previous={
+            "cloud": hours(before, PREV, missing=[Missing("cloud", None, "gap", month="2024-08")]),
+            "htc": ScopeHours("htc", PREV, {}),
+        },
+    )  # fmt: skip
+    assert partial_before.cloud is not None and partial_before.cloud.previous is None
+    assert [a.kind for a in partial_before.anomalies if a.scope == "cloud"] == []
+
+
 def test_anomaly_scale_blocks() -> None:
     now = {"a": {"2024-10": 1_100.0}}
     before = {"a": {"2024-07": 100.0}}
