@@ -6,6 +6,7 @@ Every field of :class:`okr_tui.settings.Settings` (except the bookkeeping fields
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import typing
 from dataclasses import dataclass
@@ -83,6 +84,16 @@ _MIN: dict[str, tuple[float, bool]] = {  # key -> (bound, inclusive)
     "retry_base_delay": (0, True),
     "retry_max_wait": (0, True),
     "dump_max_age_hours": (0, True),
+}
+_MAX: dict[str, float] = {  # key -> largest sensible value (guards typos like 99999999)
+    "concurrency": 64,
+    "retries": 20,
+    "settling_days": 366,
+    "timeout": 3600,
+    "connect_timeout": 600,
+    "retry_base_delay": 600,
+    "retry_max_wait": 3600,
+    "dump_max_age_hours": 24 * 365,
 }
 _TEMPLATE_FIELDS = {
     "base": "https://example.org",
@@ -228,6 +239,10 @@ def validate_value(spec: KeySpec, value: object, origin: str, fix: str) -> None:
         if parts.scheme not in ("http", "https") or not parts.netloc:
             problem = "must be an http:// or https:// URL with a host"
             raise _bad(spec, value, origin, problem, fix)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _bad(spec, value, origin, "must be a finite number", fix)
+    if spec.name in _MAX and value > _MAX[spec.name]:  # type: ignore[operator]
+        raise _bad(spec, value, origin, f"must be at most {_MAX[spec.name]:g}", fix)
     if spec.name in _MIN:
         bound, inclusive = _MIN[spec.name]
         if (value < bound) if inclusive else (value <= bound):  # type: ignore[operator]

@@ -226,15 +226,28 @@ def report_file_name(period: Period) -> str:
     return f"{period.start.first_day()}_{period.end.shift(1).first_day()}.json"
 
 
+def _total_covers_series(listing: dict[str, Any], users: dict[str, Any]) -> None:
+    """All users ever (membersTotal) is at least the largest monthly user count of the VO."""
+    peak = {
+        g["name"]: max(int(float(r["total"])) for r in g["users"])
+        for g in users["vo"]
+        if g.get("users")
+    }
+    for row in listing["data"]:
+        row["membersTotal"] = str(max(int(row["membersTotal"]), peak.get(row["name"], 0)))
+
+
 def write_operations(out: Path, accounting_names: set[str]) -> list[Path]:
     """Write the whole Operations Portal demo dataset under ``out``."""
     rng = random.Random(3_2024)
     names = portal_names(accounting_names)
     listing = vo_list(rng, names)
+    users = vo_users(rng, names)
+    _total_covers_series(listing, users)
     by_name = {row["name"]: row for row in listing["data"]}
     paths = [
         _write(out / "vo-list.json", listing),
-        _write(out / "vo-users.json", vo_users(rng, names), None),
+        _write(out / "vo-users.json", users, None),
     ]
     for name, (about, ack, pubs) in ID_CARDS.items():
         doc = id_card(name, by_name[name], about, ack, pubs)

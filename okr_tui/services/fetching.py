@@ -202,6 +202,20 @@ def _previous_provenance(prev: ScopeHours) -> list[Provenance]:
     ]
 
 
+def summarise_missing(missing: list[Missing], limit: int = 3) -> str:
+    """One short line for many Missing entries: whole months are counted and spanned
+    ("24 months without data: 2021-01..2022-12, e.g. …"), other reasons listed once."""
+    months = sorted({m.month for m in missing if m.month and m.vo is None})
+    reasons = list(dict.fromkeys(m.reason for m in missing if not (m.month and m.vo is None)))
+    parts = reasons[:limit] + ([f"and {len(reasons) - limit} more"] if len(reasons) > limit else [])
+    if months:
+        example = next(m.reason for m in missing if m.month == months[0] and m.vo is None)
+        span = months[0] if len(months) == 1 else f"{months[0]}..{months[-1]}"
+        word = "month" if len(months) == 1 else "months"
+        parts.insert(0, f"{len(months)} {word} without data ({span}), e.g. {example}")
+    return "; ".join(parts)
+
+
 def _assemble(ctx: AppContext, selection: Selection, results: dict[str, Any]) -> Report:
     """Build the report from the gathered results (failures already turned into Missing)."""
     ops: OperationsData | None = results.get("operations")
@@ -216,7 +230,7 @@ def _assemble(ctx: AppContext, selection: Selection, results: dict[str, Any]) ->
         prev: ScopeHours = results[f"{scope} previous"]
         sources += hours[scope].provenance + _previous_provenance(prev)
         if prev.missing:
-            why = "; ".join(m.reason for m in prev.missing)
+            why = summarise_missing(prev.missing)
             warnings.append(
                 f"{scope}: previous period {prev.period.label} incomplete, "
                 f"changes not compared ({why})"

@@ -11,6 +11,8 @@ from textual.screen import Screen
 
 # Textual's own navigation / clipboard keys: not "actions of this screen"
 GENERIC = {"command_palette", "quit", "app.focus_next", "app.focus_previous", "screen.copy_text"}
+# screens whose palette also offers "Undo last push" (the result screen has its own `u`)
+UNDO_SCREENS = {"StartScreen", "PreviewScreen"}
 
 
 class ScreenActions(Provider):
@@ -31,6 +33,10 @@ class ScreenActions(Provider):
             run = partial(self.app.run_action, binding.action, active.node)
             label = self.app.get_key_display(binding) or key
             yield binding.description, label, run
+        if type(self.screen).__name__ in UNDO_SCREENS:
+            from okr_tui.tui.undo import undo_last_push
+
+            yield "Undo last push", "palette", partial(undo_last_push, self.app)
 
     async def discover(self) -> Hits:
         for name, key, run in self._commands():

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, TypeVar
 
@@ -20,6 +22,15 @@ if TYPE_CHECKING:
 
 SERVICE_ERRORS: tuple[type[Exception], ...] = (SourceError, SheetError, OSError, ValueError)
 T = TypeVar("T")
+log = logging.getLogger(__name__)  # a child of "okr_tui": the log file, secrets redacted
+
+
+def log_failure(what: str, exc: BaseException) -> str:
+    """Write a failed service call (``what``: e.g. "fetch") with its traceback to the log file,
+    never to the screen; returns the one-line on-screen text (:func:`explain`)."""
+    text = explain(exc)
+    log.error("%s failed: %s", what, text, exc_info=(type(exc), exc, exc.__traceback__))
+    return text
 
 
 class Cancelled(Exception):
@@ -41,6 +52,15 @@ def run_in_thread(worker: Worker[object], call: Callable[[], Awaitable[T]]) -> T
         return task.result()
 
     return asyncio.run(watched())
+
+
+def wait_for(timeout: float, event: threading.Event, worker: Worker[None]) -> bool:
+    """(worker thread) Wait at most ``timeout`` s for ``event`` (e.g. "the UI has drawn": a
+    worker thread competes with the UI for the GIL); False when the worker was cancelled."""
+    for _ in range(max(1, round(timeout / 0.05))):
+        if event.wait(0.05) or worker.is_cancelled:
+            break
+    return not worker.is_cancelled
 
 
 def explain(exc: BaseException) -> str:

@@ -21,9 +21,11 @@ class FetchProgress(Message):
 
 @dataclass
 class ReportFetched(Message):
-    """The report for the selection is complete (possibly with missing parts)."""
+    """The report for the selection is complete (possibly with missing parts). ``rows``: the
+    grid rows per scope, built in the worker so the UI thread only shows them."""
 
     report: Report
+    rows: dict[str, list[GridRow]] | None = None
 
 
 @dataclass

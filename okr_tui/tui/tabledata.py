@@ -251,3 +251,17 @@ def filter_rows(rows: list[GridRow], text: str) -> list[GridRow]:
 def period_months(period: Period) -> list[str]:
     """Column ids of the month columns."""
     return period.month_keys
+
+
+def grid_rows(report: Report, scopes: list[str]) -> dict[str, list[GridRow]]:
+    """The rows of every grid of ``scopes`` (pure: build them in the worker thread)."""
+    rows: dict[str, list[GridRow]] = {}
+    for scope in scopes:
+        if scope == "users":
+            if report.users is not None:
+                rows[scope] = users_rows(report, report.users)
+            continue
+        cpu = report.cpu(scope)
+        if cpu is not None:
+            rows[scope] = cpu_rows(report, cpu)
+    return rows

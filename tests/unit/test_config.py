@@ -383,3 +383,20 @@ def test_load_context_raises_config_error(app_paths: AppPaths) -> None:
     write(app_paths, 'accounting_api = "nope"\n')
     with pytest.raises(ConfigError, match="accounting_api"):
         load_context(env={})
+
+
+@pytest.mark.parametrize(
+    ("var", "value", "problem"),
+    [
+        ("OKR_TUI_TIMEOUT", "nan", "finite"),
+        ("OKR_TUI_RETRY_BASE_DELAY", "inf", "finite"),
+        ("OKR_TUI_CONCURRENCY", "99999999999999999999", "at most 64"),
+        ("OKR_TUI_RETRIES", "1000", "at most 20"),
+    ],
+)
+def test_non_finite_and_absurd_numbers_are_refused(
+    app_paths: AppPaths, var: str, value: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError, match=problem) as err:
+        load_settings(app_paths, {var: value})
+    assert var in str(err.value)

@@ -140,3 +140,14 @@ async def test_replay_operations_missing_dir(tmp_path: Path, frozen_clock) -> No
     data = await ReplayOperations(tmp_path, frozen_clock).fetch(DEMO_PERIOD)
     assert data.failed and data.missing[0].vo is None
     assert "no recorded response" in data.missing[0].reason
+
+
+def test_demo_total_users_cover_every_monthly_count() -> None:
+    """All users ever (membersTotal) is never below a month's user count in the demo data."""
+    listing = json.loads((DEMO_DATA / "operations" / "vo-list.json").read_text())["data"]
+    groups = json.loads((DEMO_DATA / "operations" / "vo-users.json").read_text())["vo"]
+    peak = {
+        g["name"]: max(int(float(r["total"])) for r in g["users"]) for g in groups if g.get("users")
+    }
+    over = [r["name"] for r in listing if peak.get(r["name"], 0) > int(r["membersTotal"])]
+    assert over == []

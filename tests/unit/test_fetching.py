@@ -237,3 +237,18 @@ async def test_demo_drilldown_helpers(ctx: AppContext) -> None:
         assert split.vo.casefold() == "alice" and split.by == by
         assert split.hours == pytest.approx(expected)
         assert sum(split.hours.values()) == pytest.approx(17_663.9978)
+
+
+def test_summarise_missing_counts_whole_months_once() -> None:
+    from okr_tui.core.models import Missing
+    from okr_tui.services.fetching import summarise_missing
+
+    months = [f"2021-{m:02d}" for m in range(1, 13)]
+    missing = [
+        Missing("htc", None, f"the accounting dump has no Grid rows for {m}", m) for m in months
+    ]
+    missing.append(Missing("htc", "biomed", "3 dump rows with an invalid raw_wc_time", "2021-03"))
+    line = summarise_missing(missing)
+    assert line.startswith("12 months without data (2021-01..2021-12)")
+    assert line.count("has no Grid rows") == 1
+    assert "biomed" not in line and "3 dump rows with an invalid raw_wc_time" in line

@@ -17,7 +17,6 @@ from textual.screen import Screen
 from textual.widgets import (
     ContentSwitcher,
     DataTable,
-    Footer,
     Header,
     LoadingIndicator,
     Static,
@@ -39,6 +38,7 @@ from okr_tui.tui.screens.diff_tables import (
     worksheet_summary,
 )
 from okr_tui.tui.screens.result import ConflictScreen, ResultScreen
+from okr_tui.tui.widgets.quiet_footer import QuietFooter
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class DiffScreen(Screen[None]):
             yield Static("", id="diff-status")
             yield LoadingIndicator(id="diff-loading")
             yield TabbedContent(id="diff-tabs")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Diff {self.report.period.label}"
@@ -201,10 +201,7 @@ class DiffScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("push", "toggle_view", "allow_partial") and self.busy:
             return None
-        if action == "push":
-            return bool(self.plan and not self.plan.empty and not self.plan.blocked) or None
-        if action == "allow_partial":
-            return bool(self.plan and self.plan.blocked and not self.allow_partial) or None
+        # push / allow_partial stay enabled when idle: each says why when there is nothing to do
         return True
 
     def action_back(self) -> None:
@@ -221,13 +218,22 @@ class DiffScreen(Screen[None]):
         self.notify(f"Showing {label}.", timeout=2)
 
     def action_allow_partial(self) -> None:
-        self.allow_partial = True
+        """Toggle "allow partial" (push the complete parts of an incomplete report), say the
+        new state and plan again."""
+        self.allow_partial = not self.allow_partial
+        state = (
+            "on — the complete parts of the report can be pushed"
+            if self.allow_partial
+            else "off — an incomplete report is not pushed"
+        )
+        self.notify(f"Allow partial: {state}.", title="Allow partial", timeout=4)
         self.action_refresh()
 
     def action_push(self) -> None:
         plan, target = self.plan, self.target
         if plan is None or target is None or plan.empty or plan.blocked:
-            self.notify("Nothing to push.", severity="warning")
+            why = " — the report is incomplete (a allows partial)" if plan and plan.blocked else ""
+            self.notify(f"Nothing to push{why}.", severity="warning")
             return
 
         def confirmed(yes: bool | None) -> None:

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 from textual_plotext import PlotextPlot
 
@@ -24,9 +24,10 @@ from okr_tui.tui.messages import (
     HistoryLoaded,
     VoCardLoaded,
 )
+from okr_tui.tui.widgets.quiet_footer import QuietFooter
 
 _generation = count()
-BREAKDOWN_KINDS = ("ngi", "site")
+BREAKDOWN_KINDS = ("ngi", "site", "country")
 
 
 def _ticks(values: list[float], n: int = 5) -> list[float]:
@@ -52,7 +53,7 @@ class DrillDownScreen(Screen[None]):
     BINDINGS = [
         Binding("n", "move(1)", "Next VO", id="drill.next"),
         Binding("p", "move(-1)", "Previous VO", id="drill.prev"),
-        Binding("b", "toggle_breakdown", "NGI/site", id="drill.breakdown"),
+        Binding("b", "toggle_breakdown", "NGI/site/country", id="drill.breakdown"),
         Binding("h", "cpu_history", "CPU history", id="drill.history"),
         Binding("escape", "back", "Back", id="drill.back"),
     ]
@@ -87,7 +88,7 @@ class DrillDownScreen(Screen[None]):
                 yield Static(id="card")
                 yield Static(id="history")
                 yield Static(id="anomalies")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#breakdown", DataTable)
@@ -124,7 +125,7 @@ class DrillDownScreen(Screen[None]):
         )
 
     def _breakdown_title(self) -> None:
-        lines = [f"[b]Breakdown per {self.breakdown_by.upper()}[/] (b switches NGI/site)"]
+        lines = [f"[b]Breakdown per {self.breakdown_by.upper()}[/] (b: NGI → site → country)"]
         for scope, error in self._bd_errors.items():
             lines.append(f"[yellow]{scope.upper()} unavailable:[/] {escape(error)}")
         self.query_one("#breakdown-title", Static).update("\n".join(lines))
@@ -220,7 +221,12 @@ class DrillDownScreen(Screen[None]):
             except data.Cancelled:
                 return
             except data.SERVICE_ERRORS as exc:
-                self.post_message(BreakdownLoaded(scope, vo, None, data.explain(exc)))
+                cause = str(getattr(exc, "cause", ""))
+                if "no breakdown by" in cause:  # this API cannot split by `by`: not a failure
+                    error = f"a breakdown per {by} is not available from this accounting API"
+                else:
+                    error = data.log_failure("breakdown", exc)
+                self.post_message(BreakdownLoaded(scope, vo, None, error))
                 continue
             self.post_message(BreakdownLoaded(scope, vo, got))
 
@@ -252,7 +258,7 @@ class DrillDownScreen(Screen[None]):
         except data.Cancelled:
             return
         except data.SERVICE_ERRORS as exc:
-            self.post_message(VoCardLoaded(vo, None, data.explain(exc)))
+            self.post_message(VoCardLoaded(vo, None, data.log_failure("VO card", exc)))
             return
         self.post_message(VoCardLoaded(vo, card))
 
@@ -277,7 +283,7 @@ class DrillDownScreen(Screen[None]):
         try:
             users = data.sheet_users_history(ctx, vo)
         except data.SERVICE_ERRORS as exc:
-            self.post_message(HistoryLoaded(vo, {}, data.explain(exc)))
+            self.post_message(HistoryLoaded(vo, {}, data.log_failure("users history", exc)))
             return
         self.post_message(HistoryLoaded(vo, users))
 
@@ -305,7 +311,7 @@ class DrillDownScreen(Screen[None]):
             except data.Cancelled:
                 return
             except data.SERVICE_ERRORS as exc:
-                self.post_message(CpuHistoryLoaded(scope, vo, {}, data.explain(exc)))
+                self.post_message(CpuHistoryLoaded(scope, vo, {}, data.log_failure("CPU history", exc)))
                 continue
             self.post_message(CpuHistoryLoaded(scope, vo, hours))
 
@@ -323,7 +329,7 @@ class DrillDownScreen(Screen[None]):
         if event.state != WorkerState.ERROR:
             return
         event.stop()
-        error = data.explain(event.worker.error or RuntimeError("failed"))
+        error = data.log_failure("drill-down worker", event.worker.error or RuntimeError("failed"))
         if event.worker.group == "sheet-history":
             self.post_message(HistoryLoaded(self.vo, {}, error))
         else:

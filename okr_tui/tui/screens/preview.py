@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+import threading
 from typing import TYPE_CHECKING
 
 from textual import on, work
@@ -9,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Static, TabbedContent, TabPane
+from textual.widgets import Header, Input, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from okr_tui.core.models import OperationsData, Report, ScopeHours, VoInfo
@@ -24,13 +26,15 @@ from okr_tui.tui.live import (
 )
 from okr_tui.tui.messages import FetchFailed, FetchProgress, LiveRows, ReportFetched
 from okr_tui.tui.tabledata import (
+    GridRow,
     GridSummary,
-    cpu_rows,
     cpu_summary,
+    grid_rows,
     pending_rows,
     users_rows,
     users_summary,
 )
+from okr_tui.tui.widgets.quiet_footer import QuietFooter
 from okr_tui.tui.widgets.report_grid import ReportGrid
 from okr_tui.tui.widgets.status import (
     banner_text,
@@ -44,6 +48,9 @@ if TYPE_CHECKING:
     from okr_tui.services.sheet_history import SheetPrevious
 
 TABS = (("cloud", "Cloud"), ("htc", "HTC"), ("users", "Users"))
+PAINT_GRACE = 0.1  # seconds after the first refresh (footer, grids settle) before fetching
+REPORT_GRACE = 0.3  # the same after the report is shown (its repaint is the heaviest)
+PAINT_WAIT = 1.0  # the fetch never waits longer than this for the first paint
 
 
 class PreviewScreen(Screen[None]):
@@ -63,6 +70,9 @@ class PreviewScreen(Screen[None]):
     ]
 
     def __init__(self, selection: Selection, vos: list[VoInfo] | None = None) -> None:
+        # Long-lived objects (modules, app, widgets) out of the cyclic GC: a full collection
+        # of this heap took 100-300 ms, every UI callback waiting behind it.
+        gc.freeze()
         super().__init__()
         self.selection = selection
         self.vos = vos or []
@@ -71,6 +81,8 @@ class PreviewScreen(Screen[None]):
         self.progress: dict[str, ProgressEvent] = {}
         self.error: str | None = None
         self._progress_shown = ""
+        self._painted = threading.Event()  # the screen is drawn: the fetch may take the CPU
+        self._report_painted = threading.Event()  # the report is drawn: the sheet may be read
         self.sub_title = selection.period.label
 
     @property
@@ -91,7 +103,7 @@ class PreviewScreen(Screen[None]):
                         yield ReportGrid(key, id=f"grid-{key}")
         with VerticalScroll(id="provenance"):  # focusable: arrows / PgUp / PgDn scroll it
             yield Static(id="provenance-text")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.query_one("#grid-filter").display = False
@@ -105,7 +117,13 @@ class PreviewScreen(Screen[None]):
             grid.set_columns(months, "Users" if scope == "users" else "Total CPU/h")
             grid.set_rows(pending_rows(names, len(months)))
         self.set_interval(0.1, self._show_progress)
+        self.call_after_refresh(self.set_timer, PAINT_GRACE, self._painted.set)
         self.start_fetch()
+
+    def on_unmount(self) -> None:
+        """Hand the frozen objects back to the GC (this screen among them), so a closed
+        preview is reclaimed by a later collection instead of kept forever."""
+        gc.unfreeze()
 
     # --- fetching -----------------------------------------------------------------------------
     def start_fetch(self) -> None:
@@ -122,9 +140,12 @@ class PreviewScreen(Screen[None]):
 
         ctx = self.app.ctx  # type: ignore[attr-defined]
         worker = get_current_worker()
+        if not data.wait_for(PAINT_WAIT, self._painted, worker):
+            return
 
         async def fetch() -> Report:
             sources = open_sources(ctx, self.selection)
+            gc.freeze()  # and the source modules just imported (see __init__)
             observed = Sources(
                 ObservedAccounting(sources.accounting, self._on_hours),  # type: ignore[arg-type]
                 ObservedOperations(sources.operations, self._on_ops),  # type: ignore[arg-type]
@@ -142,10 +163,10 @@ class PreviewScreen(Screen[None]):
         except data.Cancelled:
             return
         except data.SERVICE_ERRORS as exc:
-            self.post_message(FetchFailed(data.explain(exc), "press r to retry"))
+            self.post_message(FetchFailed(data.log_failure("fetch", exc), "press r to retry"))
             return
         if not worker.is_cancelled:
-            self.post_message(ReportFetched(report))
+            self.post_message(ReportFetched(report, grid_rows(report, self.scopes)))
 
     def _on_progress(self, event: ProgressEvent) -> None:
         self.post_message(FetchProgress(event))
@@ -174,10 +195,16 @@ class PreviewScreen(Screen[None]):
 
     def _show_progress(self) -> None:
         state = "fetching" if self.fetching else ("failed" if self.error else "done")
-        text = progress_text(self.progress, state)
+        failed: set[str] = set()
+        if state == "done" and self.report is not None:
+            failed = {what for what, _ in failed_sources(self.report, self.scopes)}
+            if failed and failed >= set(self.scopes):
+                state = "failed"  # every requested report failed: nothing is "done"
+        text = progress_text(self.progress, state, failed)
         if text != self._progress_shown:  # no redraw (and no CPU) while nothing changes
             self._progress_shown = text
-            self.query_one("#progress", Static).update(text)
+            # one fixed-height line: a repaint, never a layout pass of the whole screen
+            self.query_one("#progress", Static).update(text, layout=False)
 
     def on_fetch_failed(self, message: FetchFailed) -> None:
         self.error = message.text
@@ -187,7 +214,9 @@ class PreviewScreen(Screen[None]):
         self.notify(message.text, title="Fetch failed", severity="error", timeout=10)
 
     def on_report_fetched(self, message: ReportFetched) -> None:
-        self.show_report(message.report)
+        self._report_painted.clear()
+        self.show_report(message.report, message.rows)
+        self.call_after_refresh(self.set_timer, REPORT_GRACE, self._report_painted.set)
         if len(failed_sources(message.report, self.scopes)) < len(self.scopes):
             self._sheet_previous(message.report)  # nothing to compare when all failed
 
@@ -200,10 +229,12 @@ class PreviewScreen(Screen[None]):
         """The comparisons that come from the sheet (SPEC §4): APPEARED/DISAPPEARED vs the CPU
         worksheets' previous rows and the users of the users worksheet's previous column."""
         ctx = self.app.ctx  # type: ignore[attr-defined]
+        if not data.wait_for(PAINT_WAIT, self._report_painted, get_current_worker()):
+            return
         try:
             previous = data.sheet_previous(ctx, report.period, self.cpu_scopes)
         except data.SERVICE_ERRORS as exc:
-            self.app.call_from_thread(self._sheet_unavailable, report, data.explain(exc))
+            self.app.call_from_thread(self._sheet_unavailable, report, data.log_failure("sheet read", exc))
             return
         self.app.call_from_thread(self._apply_sheet_previous, report, previous)
 
@@ -246,19 +277,21 @@ class PreviewScreen(Screen[None]):
             self.summaries["users"] = users_summary(users, compared=compared)
         self._show_summary()
 
-    def show_report(self, report: Report) -> None:
-        """Fill every grid and the summaries from ``report``."""
+    def show_report(self, report: Report, rows: dict[str, list[GridRow]] | None = None) -> None:
+        """Fill every grid and the summaries from ``report`` (``rows``: the grid rows when
+        already built off the UI thread)."""
         self.report = report
+        built = rows if rows is not None else grid_rows(report, self.scopes)
         for scope in self.scopes:
             grid = self.query_one(f"#grid-{scope}", ReportGrid)
             if scope == "users":
                 if report.users is not None:
-                    grid.set_rows(users_rows(report, report.users))
+                    grid.set_rows(built.get(scope, []))
                     self.summaries[scope] = users_summary(report.users)
                 continue
             cpu = report.cpu(scope)
             if cpu is not None:
-                grid.set_rows(cpu_rows(report, cpu))
+                grid.set_rows(built.get(scope, []))
                 self.summaries[scope] = cpu_summary(cpu, note="reading the sheet…")
         self._show_summary()
         self.query_one("#banner", Static).update(banner_text(report, self.scopes))
@@ -279,7 +312,7 @@ class PreviewScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "fetch" and event.state == WorkerState.ERROR:
             event.stop()
-            self.post_message(FetchFailed(data.explain(event.worker.error), "press r to retry"))  # type: ignore[arg-type]
+            self.post_message(FetchFailed(data.log_failure("fetch worker", event.worker.error), "press r to retry"))  # type: ignore[arg-type]
 
     # --- actions ------------------------------------------------------------------------------
     def current_grid(self) -> ReportGrid | None:

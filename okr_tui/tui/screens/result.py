@@ -12,10 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, Footer, Header, Static
+from textual.widgets import Button, Header, Static
 
 from okr_tui.sheets.base import SheetBackend, SheetError, SheetTarget
 from okr_tui.tui.screens.confirm import ConfirmUndoScreen
+from okr_tui.tui.widgets.quiet_footer import QuietFooter
 
 if TYPE_CHECKING:
     from okr_tui.services.sheet_ops import PushResult, UndoResult
@@ -59,6 +60,7 @@ class ResultScreen(Screen[None]):
 
     BINDINGS = [
         Binding("u", "undo", "Undo push"),
+        Binding("u", "already_undone", "Undo push", show=False),  # u once undone
         Binding("escape", "back", "Back to diff"),
     ]
 
@@ -81,7 +83,7 @@ class ResultScreen(Screen[None]):
             with Horizontal(classes="t2-buttons"):
                 yield Button("Undo (u)", id="result-undo-button", variant="warning")
                 yield Button("Back (Esc)", id="result-back", variant="primary")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Push result"
@@ -95,15 +97,21 @@ class ResultScreen(Screen[None]):
             self.action_back()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "undo" and self.undone:
-            return None
+        if action == "undo":
+            return not self.undone  # hidden once undone: u then says so (already_undone)
+        if action == "already_undone":
+            return self.undone
         return True
+
+    def action_already_undone(self) -> None:
+        self.notify("The last push was already undone.", title="Undo")
 
     def action_back(self) -> None:
         self.dismiss(None)
 
     def action_undo(self) -> None:
-        if self.undone:
+        if self.undone:  # the button / palette after the undo
+            self.action_already_undone()
             return
         names = ", ".join(self.result.worksheets)
         description = f"Restore {names} in {self.target.name} from the backup\n{self.result.backup}"
@@ -130,7 +138,9 @@ class ResultScreen(Screen[None]):
     def _undo_done(self, outcome: UndoResult) -> None:
         self.undone = True
         self.query_one("#result-undo", Static).update(describe_undo(outcome))
-        self.query_one("#result-undo-button", Button).disabled = True
+        button = self.query_one("#result-undo-button", Button)
+        button.disabled = True
+        button.display = False
         self.refresh_bindings()
         self.notify("The last push was undone.", title="Undo")
 

@@ -15,7 +15,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Button, Footer, Header, Input, Label, Select, Static, Switch
+from textual.widgets import Button, Header, Input, Label, Select, Static, Switch
 
 from okr_tui.config_schema import SPECS, ConfigError, KeySpec
 from okr_tui.services.context import AppContext
@@ -28,6 +28,7 @@ from okr_tui.tui.screens.settings_form import (
     problem_of,
     to_text,
 )
+from okr_tui.tui.widgets.quiet_footer import QuietFooter
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class SettingsScreen(Screen[Settings | None]):
                 yield Static(title, classes="settings-group")
                 for key in keys:
                     yield from self._row(SPECS[key], settings)
-        yield Footer()
+        yield QuietFooter()
 
     def _where(self, settings: Settings) -> str:
         file = settings.source_file or self.ctx.paths.config_file

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Checkbox, Footer, Header, Input, Label, OptionList, Static
+from textual.widgets import Checkbox, Header, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
@@ -20,6 +20,7 @@ from okr_tui.core.periods import Period, PeriodError, parse_period, quick_picks
 from okr_tui.core.selection import Selection
 from okr_tui.tui import data
 from okr_tui.tui.messages import VoListLoaded
+from okr_tui.tui.widgets.quiet_footer import QuietFooter
 from okr_tui.tui.widgets.vo_list import VoList
 
 REPORTS = (
@@ -76,13 +77,14 @@ class StartScreen(Screen[None]):
                 yield Label("Reports", classes="section-title")
                 for key, label in REPORTS:
                     yield Checkbox(label, value=key != "vos", id=f"report-{key}")
+                yield Checkbox("Include non-production VOs", value=False, id="non-production")
                 yield Static(id="target-info")
             with Vertical(id="start-right"):
                 yield Label("Production VOs", classes="section-title")
                 yield Input(id="vo-filter", placeholder="type to filter VOs (name or scope)")
                 yield VoList(id="vo-list")
                 yield Static("Loading the VO list…", id="vo-count")
-        yield Footer()
+        yield QuietFooter()
 
     def on_mount(self) -> None:
         self.reload_settings()
@@ -183,7 +185,7 @@ class StartScreen(Screen[None]):
         except data.Cancelled:
             return
         except data.SERVICE_ERRORS as exc:
-            self.post_message(VoListLoaded([], error=data.explain(exc)))
+            self.post_message(VoListLoaded([], error=data.log_failure("VO list", exc)))
             return
         self.post_message(VoListLoaded(vos))
 
@@ -263,6 +265,7 @@ class StartScreen(Screen[None]):
             # named VOs: every production VO minus the settings' exclusions is a full report
             vos=(),
             exclude=tuple(vos.excluded_names()),
+            include_non_production=self.query_one("#non-production", Checkbox).value,
             period_warning=self.period_warning,
         )
 

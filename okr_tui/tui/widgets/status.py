@@ -9,12 +9,27 @@ from okr_tui.sources.base import ProgressEvent
 from okr_tui.tui.tabledata import GridSummary
 
 
-def progress_text(progress: dict[str, ProgressEvent], state: str) -> str:
-    """``users 212/309 · cloud 3/3 …`` plus the overall state."""
+def _source_failed(name: str, failed: set[str]) -> bool:
+    """Whether progress source ``name`` ("accounting cloud", "users", "accounting dump") fed
+    a report that failed (``failed``: scope names); the dump feeds every CPU scope."""
+    words = set(name.split())
+    if "dump" in words:
+        return bool(failed & {"cloud", "htc"})
+    return bool(words & failed)
+
+
+def progress_text(
+    progress: dict[str, ProgressEvent], state: str, failed: set[str] | None = None
+) -> str:
+    """``users 212/309 · cloud 3/3 …`` plus the overall state; a source whose report failed
+    (``failed``: scope names) is marked ✗ failed, never ✓."""
     parts = []
     for name in sorted(progress):
         event = progress[name]
         total = "?" if event.total is None else str(event.total)
+        if failed and _source_failed(name, failed):
+            parts.append(f"[red]✗[/] {escape(name)} [red]failed[/]")
+            continue
         done = event.total is not None and event.done >= event.total
         mark = "[green]✓[/]" if done else "[yellow]…[/]"
         parts.append(f"{mark} {escape(name)} {event.done}/{total}")
