@@ -46,9 +46,10 @@ def summary(wp: WorksheetPlan) -> str:
     if wp.create:
         parts.append("new worksheet")
     if wp.rows_inserted:
-        parts.append(f"{wp.rows_inserted} rows inserted")
+        parts.append(f"{wp.rows_inserted} row{'s' if wp.rows_inserted != 1 else ''} inserted")
     if wp.cols_inserted:
-        parts.append(f"{wp.cols_inserted} columns inserted")
+        n = wp.cols_inserted
+        parts.append(f"{n} column{'s' if n != 1 else ''} inserted")
     return f"{wp.worksheet}: " + ", ".join(parts)
 
 

@@ -82,8 +82,9 @@ def open_backend(ctx: AppContext) -> SheetBackend:
     s = ctx.settings
     if not s.spreadsheet:
         raise SheetError(
-            "No spreadsheet is configured: set `spreadsheet` (key or URL) with the settings "
-            "screen, `okr-tui config init` or OKR_TUI_SPREADSHEET. Try --demo meanwhile."
+            "No spreadsheet is configured: set `spreadsheet` (key or URL) in the settings "
+            "screen (F2), in config.toml (`okr-tui config path` shows where) or with "
+            "OKR_TUI_SPREADSHEET. Try --demo meanwhile."
         )
     if s.auth == "service_account" and not Path(s.credentials).expanduser().is_file():
         raise SheetError(
@@ -246,7 +247,8 @@ def undo(ctx: AppContext, backend: SheetBackend) -> UndoResult:
     if changed:
         raise SheetConflict(
             "Not undone: the sheet changed after the push (" + _describe(changed) + "). "
-            f"Restore by hand from the backup {backup.path} if needed."
+            f"The cells as they were before the push are in {backup.path}/before.json "
+            "(values and formulas per worksheet) if you need to restore them by hand."
         )
     backend.restore(backup.before, current)
     restored = backend.read(names)

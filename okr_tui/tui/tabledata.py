@@ -186,6 +186,9 @@ def cpu_summary(
     if sheet_previous is not None:
         before = {vo_key(v): v for v in sheet_previous}
         compared = f"the sheet's previous row {sheet_label}" if sheet_label else "the sheet"
+        fetched = cpu.previous_period.label if cpu.previous_period else None
+        if fetched and fetched != sheet_label:  # e.g. a year: the Previous column is a year
+            compared += f"; the Previous column is the fetched {fetched}"
     elif cpu.previous is not None:
         before = {k: k for k, h in cpu.previous.items() if round_half_up(h) >= 1}
         label = cpu.previous_period.label if cpu.previous_period else "previous period"

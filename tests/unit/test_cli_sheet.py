@@ -41,7 +41,7 @@ def test_diff_push_diff_undo(world, capsys):
     backend, _ = world
     assert main(["diff", "--report", "cloud"]) == 3
     out = capsys.readouterr().out
-    assert "Accounting Cloud CPU/h: 7 cells (7 added, 0 changed), 1 rows inserted" in out
+    assert "Accounting Cloud CPU/h: 7 cells (7 added, 0 changed), 1 row inserted" in out
     assert "A3" in out and "2024.10-12" in out
     assert main(["push", "--report", "cloud", "--yes"]) == 0
     out = capsys.readouterr().out

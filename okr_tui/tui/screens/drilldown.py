@@ -311,7 +311,9 @@ class DrillDownScreen(Screen[None]):
             except data.Cancelled:
                 return
             except data.SERVICE_ERRORS as exc:
-                self.post_message(CpuHistoryLoaded(scope, vo, {}, data.log_failure("CPU history", exc)))
+                self.post_message(
+                    CpuHistoryLoaded(scope, vo, {}, data.log_failure("CPU history", exc))
+                )
                 continue
             self.post_message(CpuHistoryLoaded(scope, vo, hours))
 

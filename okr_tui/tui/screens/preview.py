@@ -217,7 +217,10 @@ class PreviewScreen(Screen[None]):
         self._report_painted.clear()
         self.show_report(message.report, message.rows)
         self.call_after_refresh(self.set_timer, REPORT_GRACE, self._report_painted.set)
-        if len(failed_sources(message.report, self.scopes)) < len(self.scopes):
+        failed = failed_sources(message.report, self.scopes)
+        for what, reason in failed:  # the log file keeps what the banner shows
+            data.log.error("fetch of %s failed: %s", what, reason)
+        if len(failed) < len(self.scopes):
             self._sheet_previous(message.report)  # nothing to compare when all failed
 
     @property
@@ -234,7 +237,9 @@ class PreviewScreen(Screen[None]):
         try:
             previous = data.sheet_previous(ctx, report.period, self.cpu_scopes)
         except data.SERVICE_ERRORS as exc:
-            self.app.call_from_thread(self._sheet_unavailable, report, data.log_failure("sheet read", exc))
+            self.app.call_from_thread(
+                self._sheet_unavailable, report, data.log_failure("sheet read", exc)
+            )
             return
         self.app.call_from_thread(self._apply_sheet_previous, report, previous)
 
@@ -312,7 +317,11 @@ class PreviewScreen(Screen[None]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group == "fetch" and event.state == WorkerState.ERROR:
             event.stop()
-            self.post_message(FetchFailed(data.log_failure("fetch worker", event.worker.error), "press r to retry"))  # type: ignore[arg-type]
+            self.post_message(
+                FetchFailed(
+                    data.log_failure("fetch worker", event.worker.error), "press r to retry"
+                )
+            )  # type: ignore[arg-type]
 
     # --- actions ------------------------------------------------------------------------------
     def current_grid(self) -> ReportGrid | None:
