@@ -39,6 +39,9 @@ def ctx(fast_settings, frozen_clock) -> AppContext:
 
 
 async def settle(pilot) -> None:
+    """Workers done, then two event-loop turns: the footer recomposes after a refresh."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
     steady(pilot)
@@ -59,7 +62,7 @@ def test_snapshot_diff_changes(snap_compare, ctx):
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("right")  # second worksheet tab (users)
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(diff_app(ctx), terminal_size=SIZE, run_before=run_before)
 
@@ -68,7 +71,7 @@ def test_snapshot_diff_sheet_view(snap_compare, ctx):
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("right", "v")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(diff_app(ctx), terminal_size=SIZE, run_before=run_before)
 
@@ -77,7 +80,7 @@ def test_snapshot_confirm(snap_compare, ctx):
     async def run_before(pilot) -> None:
         await settle(pilot)
         await pilot.press("p", *"2024.10")
-        await pilot.pause()
+        await settle(pilot)
         steady(pilot)
         await pilot.pause()
 
@@ -109,7 +112,7 @@ def test_snapshot_settings(snap_compare, ctx):
         field = pilot.app.screen.query_one("#set-concurrency")
         field.focus()
         await pilot.press("backspace", "0")
-        await pilot.pause()
+        await settle(pilot)
         steady(pilot)
         await pilot.pause()
 
